@@ -1,0 +1,243 @@
+"""The catalog: every postmortem of a knowledge base, validated, plus the rules that span files.
+
+Parsing and per-file validation are cached by (mtime, size) so that `mkdocs serve` re-reads only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import Diagnostic, Level, sort_diagnostics
+from .model import Postmortem
+from .source import read_front_matter
+from .taxonomy import Taxonomy
+from .validate import FileCheck, validate_front_matter
+
+DEFAULT_PAGE_DIRS = ("runbooks",)
+INDEX_NAMES = ("index.md", "README.md")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One Markdown file of the content folder."""
+
+    src_uri: str  # relative to the content folder, forward slashes
+    abs_path: Path
+    display_path: str  # relative to the project folder, for diagnostics
+
+    @property
+    def id(self) -> str:
+        return PurePosixPath(self.src_uri).stem
+
+
+def normalize_page_dirs(page_dirs: Iterable[str]) -> tuple[str, ...]:
+    return tuple(d.strip("/") for d in page_dirs if d.strip("/"))
+
+
+def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) -> bool:
+    """Every Markdown file is a postmortem except index pages and files under the `pages` folders."""
+    path = PurePosixPath(src_uri)
+    if path.suffix.lower() != ".md" or path.name in INDEX_NAMES:
+        return False
+    return not any(src_uri == d or src_uri.startswith(d + "/") for d in page_dirs)
+
+
+def _is_hidden(relative: PurePosixPath) -> bool:
+    # MkDocs' default `exclude_docs` leaves out dot files and folders and a top-level templates/ folder.
+    return any(part.startswith(".") for part in relative.parts) or relative.parts[:1] == ("templates",)
+
+
+def discover(docs_dir: Path, display_prefix: str) -> tuple[list[SourceRef], list[SourceRef], list[Diagnostic]]:
+    """All Markdown files under `docs_dir` as MkDocs would see them: (files, symlinks escaping it, diagnostics)."""
+    refs: list[SourceRef] = []
+    escaping: list[SourceRef] = []
+    diagnostics: list[Diagnostic] = []
+    root = docs_dir.resolve()
+    for folder, dirs, files in os.walk(docs_dir, followlinks=True):
+        dirs.sort()
+        for name in sorted(files):
+            if not name.lower().endswith(".md"):
+                continue
+            absolute = Path(folder) / name
+            relative = PurePosixPath(absolute.relative_to(docs_dir).as_posix())
+            if _is_hidden(relative):
+                continue
+            ref = SourceRef(str(relative), absolute, f"{display_prefix}{relative}")
+            real = absolute.resolve()
+            if real != root and root not in real.parents:
+                escaping.append(ref)
+                diagnostics.append(
+                    Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", "file is a link to outside the content "
+                               "folder; copy it in instead (a build must not publish files from elsewhere)")
+                )
+                continue
+            refs.append(ref)
+    return refs, escaping, diagnostics
+
+
+@dataclass(slots=True)
+class _CacheEntry:
+    stamp: tuple[int, int]
+    check: FileCheck
+
+
+@dataclass
+class FileChecker:
+    """Parses and validates files, remembering results until a file or the taxonomy changes."""
+
+    taxonomy: Taxonomy
+    entries: dict[str, _CacheEntry] = field(default_factory=dict)
+    parsed: int = 0  # files actually read since creation; lets tests prove that unchanged files are skipped
+
+    def set_taxonomy(self, taxonomy: Taxonomy) -> None:
+        if taxonomy != self.taxonomy:
+            self.taxonomy = taxonomy
+            self.entries.clear()
+
+    def check(self, ref: SourceRef) -> FileCheck:
+        try:
+            stat = ref.abs_path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError as error:
+            return FileCheck(None, [_unreadable(ref, error)])
+        entry = self.entries.get(ref.src_uri)
+        if entry is not None and entry.stamp == stamp:
+            return entry.check
+        try:
+            raw = ref.abs_path.read_bytes()
+        except OSError as error:
+            return FileCheck(None, [_unreadable(ref, error)])
+        self.parsed += 1
+        result = check_bytes(raw, ref, self.taxonomy)
+        self.entries[ref.src_uri] = _CacheEntry(stamp, result)
+        return result
+
+    def forget_missing(self, present: set[str]) -> None:
+        for src_uri in set(self.entries) - present:
+            del self.entries[src_uri]
+
+
+def _unreadable(ref: SourceRef, error: OSError) -> Diagnostic:
+    return Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", f"cannot read file: {error.strerror or error}")
+
+
+def check_bytes(raw: bytes, ref: SourceRef, taxonomy: Taxonomy) -> FileCheck:
+    document, loaded, diagnostics = read_front_matter(raw, ref.display_path)
+    if loaded is None:
+        return FileCheck(None, diagnostics)
+    return validate_front_matter(
+        loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Valid postmortems, newest first, and every diagnostic of the knowledge base."""
+
+    postmortems: tuple[Postmortem, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    taxonomy: Taxonomy
+    today: date
+    ids: frozenset[str]  # every postmortem id, valid or not
+
+    def by_id(self) -> dict[str, Postmortem]:
+        return {postmortem.id: postmortem for postmortem in self.postmortems}
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if not d.is_error)
+
+    def listed(self, include_drafts: bool = False) -> tuple[Postmortem, ...]:
+        """The postmortems a published site lists: all but drafts, unless drafts are built too."""
+        return tuple(p for p in self.postmortems if include_drafts or not p.is_draft)
+
+
+def newest_first(postmortems: Iterable[Postmortem]) -> list[Postmortem]:
+    ordered = sorted(postmortems, key=lambda p: p.id)
+    return sorted(ordered, key=lambda p: (p.date, p.timeline.started or p.date), reverse=True)
+
+
+def build_catalog(
+    refs: Iterable[SourceRef],
+    *,
+    checker: FileChecker,
+    page_dirs: tuple[str, ...],
+    today: date,
+    extra_diagnostics: Iterable[Diagnostic] = (),
+) -> Catalog:
+    refs = list(refs)
+    pages = {ref.src_uri for ref in refs}
+    postmortem_refs = [ref for ref in refs if is_postmortem(ref.src_uri, page_dirs)]
+    checker.forget_missing({ref.src_uri for ref in postmortem_refs})
+    diagnostics: list[Diagnostic] = list(extra_diagnostics)
+    checks: list[tuple[SourceRef, FileCheck]] = []
+    for ref in postmortem_refs:
+        result = checker.check(ref)
+        diagnostics.extend(result.diagnostics)
+        checks.append((ref, result))
+
+    id_counts = Counter(ref.id for ref in postmortem_refs)
+    paths_by_id: dict[str, list[str]] = {}
+    for ref in postmortem_refs:
+        paths_by_id.setdefault(ref.id, []).append(ref.display_path)
+    for ref in postmortem_refs:
+        if id_counts[ref.id] > 1:
+            others = ", ".join(p for p in paths_by_id[ref.id] if p != ref.display_path)
+            diagnostics.append(
+                Diagnostic(ref.display_path, 1, 1, Level.ERROR, "id", f"duplicate id '{ref.id}': also used by {others}")
+            )
+
+    ids = frozenset(id_counts)
+    valid: list[Postmortem] = []
+    for ref, result in checks:
+        postmortem = result.postmortem
+        if postmortem is None:
+            continue
+        diagnostics.extend(_cross_file(postmortem, result, ids, pages, today))
+        valid.append(postmortem)
+    return Catalog(
+        postmortems=tuple(newest_first(valid)),
+        diagnostics=tuple(sort_diagnostics(diagnostics)),
+        taxonomy=checker.taxonomy,
+        today=today,
+        ids=ids,
+    )
+
+
+def _cross_file(
+    postmortem: Postmortem, result: FileCheck, ids: frozenset[str], pages: set[str], today: date
+) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+
+    def report(level: Level, where: str, message: str, time_dependent: bool = False) -> None:
+        found.append(Diagnostic.at(postmortem.path, result.at(where), level, where, message, time_dependent))
+
+    for index, related in enumerate(postmortem.related):
+        where = f"related.{index}"
+        if related == postmortem.id:
+            report(Level.ERROR, where, f"related lists this postmortem itself ('{related}')")
+        elif related not in ids:
+            report(Level.ERROR, where, f"related '{related}' names no postmortem in the knowledge base")
+    for index, runbook in enumerate(postmortem.runbooks):
+        if runbook not in pages:
+            report(Level.ERROR, f"runbooks.{index}", f"runbooks '{runbook}' names no page under the content folder")
+    for item in postmortem.action_items:
+        if item.is_overdue(today):
+            assert item.due is not None
+            report(
+                Level.WARNING,
+                f"action_items.{item.index}.due",
+                f"overdue: action item '{item.title}' ({item.owner}, {item.status}) was due {item.due.isoformat()}",
+                time_dependent=True,
+            )
+    return found
+

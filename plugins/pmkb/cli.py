@@ -1,0 +1,62 @@
+"""`pmkb`: the command line, a thin adapter over the core.
+
+Each subcommand lives in `pmkb.commands.<name>` with `register(subparsers)` and `run(args) -> int`; modules are
+imported only when their command runs, so `pmkb lint` never pays for whoosh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .project import ProjectError
+
+COMMANDS = {
+    "lint": "validate postmortems (all of them, or the given files and folders)",
+    "new": "write a new draft postmortem from the template and print its path",
+    "search": "search past incidents (full text and fields such as cause:, service:, year:)",
+    "actions": "list open action items across the knowledge base",
+    "schema": "print the JSON Schema of the front matter",
+}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pmkb", description="Postmortem knowledge base tools.")
+    parser.add_argument("--version", action="version", version=f"pmkb {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_text in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"pmkb.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"pmkb.commands.{name}":
+                raise
+            continue
+        sub = subparsers.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        sub.add_argument("-f", "--config-file", metavar="FILE", help="the project's mkdocs.yml (default: ./mkdocs.yml)")
+        module.register(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ProjectError as error:
+        print(f"pmkb {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `pmkb lint | head`: the reader left; that is not a failure of ours.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

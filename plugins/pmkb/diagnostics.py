@@ -1,0 +1,105 @@
+"""Diagnostics: the one value every check produces, and its three printed forms.
+
+Errors are values until an edge (the MkDocs plugin, the command line) decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class Level(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """1-based line and column in the file (not in the front matter)."""
+
+    line: int
+    column: int
+
+
+FILE_START = Position(1, 1)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    level: Level
+    field: str
+    message: str
+    # True for findings that appear because time passed (overdue items): reported, but never allowed to fail a
+    # strict build or lint, since "a build must not break because time passed".
+    time_dependent: bool = field(default=False, compare=False)
+
+    @property
+    def fails_strict(self) -> bool:
+        return not self.time_dependent
+
+    def __post_init__(self) -> None:
+        # One line, always: a diagnostic is read in terminals, CI logs and annotations.
+        if "\n" in self.message or "\r" in self.message:
+            object.__setattr__(self, "message", " ".join(self.message.split()))
+
+    @classmethod
+    def at(
+        cls, path: str, position: Position, level: Level, field: str, message: str, time_dependent: bool = False
+    ) -> Diagnostic:
+        return cls(path, position.line, position.column, level, field, message, time_dependent)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level is Level.ERROR
+
+    def as_text(self) -> str:
+        suffix = f" [{self.field}]" if self.field else ""
+        return f"{self.path}:{self.line}:{self.column}: {self.level.value}: {self.message}{suffix}"
+
+    def as_github(self) -> str:
+        # GitHub workflow commands: properties are escaped differently from the message.
+        kind = "error" if self.is_error else "warning"
+        suffix = f" [{self.field}]" if self.field else ""
+        props = f"file={_gh_property(self.path)},line={self.line},col={self.column}"
+        return f"::{kind} {props}::{_gh_message(self.message + suffix)}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level.value,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+def _gh_message(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_message(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Compiler order: by path, then line, then column; errors before warnings at one place."""
+    return sorted(diagnostics, key=lambda d: (d.path, d.line, d.column, d.level is not Level.ERROR, d.field))
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], output_format: str) -> str:
+    ordered = sort_diagnostics(diagnostics)
+    if output_format == "json":
+        return json.dumps([d.as_dict() for d in ordered], indent=2, ensure_ascii=False)
+    render = Diagnostic.as_github if output_format == "github" else Diagnostic.as_text
+    return "\n".join(render(d) for d in ordered)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)

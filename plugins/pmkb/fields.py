@@ -1,0 +1,158 @@
+"""The front-matter fields, declared once.
+
+The validator walks these declarations, and so does the JSON Schema generator: one source of truth for
+names, types, allowed values and when a field is required.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from .model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    SLUG = "slug"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    BOOL = "bool"
+    INT = "int"
+    CHOICE = "choice"
+    URL = "url"
+    PAGE = "page"  # a Markdown page of the site, by its path under the content folder
+    LIST = "list"
+    MAPPING = "mapping"
+
+
+class Required(enum.Enum):
+    OPTIONAL = "optional"
+    ALWAYS = "always"
+    UNLESS_DRAFT = "unless the status is draft"
+    WHEN_PUBLISHED = "when the status is published"
+
+    def applies(self, status: object) -> bool:
+        if self is Required.ALWAYS:
+            return True
+        if self is Required.UNLESS_DRAFT:
+            return status != "draft"
+        if self is Required.WHEN_PUBLISHED:
+            return status == "published"
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    description: str
+    required: Required = Required.OPTIONAL
+    choices: tuple[str, ...] = ()  # fixed allowed values
+    taxonomy: str | None = None  # or: allowed values from this taxonomy section
+    item: Field | None = None  # for LIST
+    fields: tuple[Field, ...] = ()  # for MAPPING
+    min_items: int = 0
+    max_length: int | None = None
+    minimum: int | None = None
+
+    def child(self, name: str) -> Field | None:
+        return next((field for field in self.fields if field.name == name), None)
+
+
+def _text(name: str, description: str, required: Required = Required.OPTIONAL, max_length: int | None = None):
+    return Field(name, Kind.TEXT, description, required, max_length=max_length)
+
+
+def _timestamp(name: str, description: str, required: Required = Required.OPTIONAL) -> Field:
+    return Field(name, Kind.TIMESTAMP, description, required)
+
+
+ACTION_ITEM = Field(
+    "action item",
+    Kind.MAPPING,
+    "A follow-up that prevents, mitigates or detects a recurrence.",
+    fields=(
+        _text("title", "What will be done.", Required.ALWAYS, max_length=300),
+        _text("owner", "Who owns it: a handle or a team.", Required.ALWAYS, max_length=100),
+        Field("status", Kind.CHOICE, "Where it stands.", Required.ALWAYS, choices=ACTION_STATUSES),
+        Field("type", Kind.CHOICE, "What it is for.", choices=ACTION_TYPES),
+        Field("priority", Kind.CHOICE, "How urgent it is.", choices=PRIORITIES),
+        Field("due", Kind.DATE, "Due date; required when priority is high and it is open or in progress."),
+        Field("link", Kind.URL, "The tracker issue (http or https)."),
+    ),
+)
+
+POSTMORTEM = Field(
+    "front matter",
+    Kind.MAPPING,
+    "The front matter of a postmortem.",
+    Required.ALWAYS,
+    fields=(
+        _text("title", "One line saying what happened.", Required.ALWAYS, max_length=200),
+        Field("date", Kind.DATE, "The day the incident began (YYYY-MM-DD, in started's offset).", Required.ALWAYS),
+        Field("status", Kind.CHOICE, "Where the write-up stands.", Required.ALWAYS, choices=STATUSES),
+        Field("severity", Kind.CHOICE, "How bad it was.", Required.ALWAYS, taxonomy="severities"),
+        Field(
+            "authors",
+            Kind.LIST,
+            "Who wrote this.",
+            Required.ALWAYS,
+            item=_text("author", "An author.", max_length=100),
+            min_items=1,
+        ),
+        Field(
+            "services",
+            Kind.LIST,
+            "Services involved, as slugs.",
+            Required.ALWAYS,
+            item=Field("service", Kind.SLUG, "A service."),
+            min_items=1,
+        ),
+        Field("cause", Kind.CHOICE, "The primary root-cause category.", Required.ALWAYS, taxonomy="causes"),
+        Field(
+            "contributing",
+            Kind.LIST,
+            "Further root-cause categories.",
+            item=Field("cause", Kind.CHOICE, "A contributing cause.", taxonomy="causes"),
+        ),
+        Field("trigger", Kind.CHOICE, "What set it off.", taxonomy="triggers"),
+        Field("detection", Kind.CHOICE, "How we found out.", taxonomy="detection"),
+        Field("tags", Kind.LIST, "Free tags, as slugs.", item=Field("tag", Kind.SLUG, "A tag.")),
+        Field(
+            "impact",
+            Kind.MAPPING,
+            "Who and what was affected.",
+            Required.ALWAYS,
+            fields=(
+                _text("summary", "One or two sentences on the impact.", Required.ALWAYS, max_length=1000),
+                Field("users_affected", Kind.INT, "How many users were affected.", minimum=0),
+                Field("customer_facing", Kind.BOOL, "Did customers notice?"),
+                Field("data_loss", Kind.BOOL, "Was data lost?"),
+            ),
+        ),
+        Field(
+            "timeline",
+            Kind.MAPPING,
+            "Key moments, ISO 8601 timestamps with a UTC offset or Z.",
+            Required.UNLESS_DRAFT,
+            fields=(
+                _timestamp("started", "When it began.", Required.UNLESS_DRAFT),
+                _timestamp("detected", "When we knew.", Required.UNLESS_DRAFT),
+                _timestamp("mitigated", "When the impact stopped growing."),
+                _timestamp("resolved", "When it was over.", Required.WHEN_PUBLISHED),
+            ),
+        ),
+        Field("action_items", Kind.LIST, "Follow-ups.", Required.WHEN_PUBLISHED, item=ACTION_ITEM),
+        _text("no_action_items", "Why a published postmortem has no action items.", max_length=500),
+        Field("related", Kind.LIST, "Ids of related postmortems.", item=_text("id", "A postmortem id.")),
+        Field(
+            "runbooks",
+            Kind.LIST,
+            "Pages of the site, by path under postmortems/.",
+            item=Field("page", Kind.PAGE, "A page path such as runbooks/x.md."),
+        ),
+    ),
+)
+
+TIMELINE_ORDER = ("started", "detected", "mitigated", "resolved")

@@ -1,0 +1,224 @@
+"""The MkDocs adapter: feeds MkDocs' files to the core and the core's pages back to MkDocs.
+
+Events run in MkDocs' order: startup -> config -> files -> (nav) -> page_markdown -> page_context. Everything
+that decides *what* a page shows lives in the core (`catalog`, `site`, `views`); this module only translates.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from .catalog import FileChecker, SourceRef, build_catalog, is_postmortem, normalize_page_dirs
+from .diagnostics import Diagnostic, Level
+from .project import today_from_environment
+from .site import HOME_SRC, Site, build_site
+from .taxonomy import load_taxonomy
+from .views import PostmortemView
+
+log = get_plugin_logger(__name__)
+
+POSTMORTEM_TEMPLATE = "pmkb/postmortem.html"
+LISTING_TEMPLATE = "pmkb/listing.html"
+MAX_ERRORS_SHOWN = 200
+
+
+class PostmortemPluginConfig(Config):
+    taxonomy = c.Optional(c.Type((str, dict)))
+    pages = c.ListOfItems(c.Type(str), default=["runbooks"])
+    drafts = c.Type(bool, default=False)
+
+
+class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.is_serve = False
+        self.checker: FileChecker | None = None
+        self.site: Site | None = None
+        self.views: dict[str, object] = {}
+        self.errors_by_file: dict[str, list[Diagnostic]] = {}
+        self.taxonomy_diagnostics: list[Diagnostic] = []
+        self.display_prefix = ""
+
+    # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        project_root = Path(config.config_file_path or ".").parent
+        taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
+            self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
+        )
+        if taxonomy_file is not None and str(taxonomy_file) not in config.watch:
+            config.watch.append(str(taxonomy_file))  # `mkdocs serve` rebuilds when the taxonomy changes
+        if self.checker is None:
+            self.checker = FileChecker(taxonomy)
+        else:
+            self.checker.set_taxonomy(taxonomy)
+        if not any(Path(folder, POSTMORTEM_TEMPLATE).is_file() for folder in config.theme.dirs):
+            raise PluginError(
+                f"pmkb: the theme has no '{POSTMORTEM_TEMPLATE}': set theme.custom_dir to this project's "
+                "overrides/ folder (it holds pmkb's templates)"
+            )
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.checker is not None
+        page_dirs = normalize_page_dirs(self.config.pages)
+        prefix = self.display_prefix = _display_prefix(config)
+        docs_root = Path(config.docs_dir).resolve()
+        refs: list[SourceRef] = []
+        extra = list(self.taxonomy_diagnostics)
+        for file in files:
+            if not file.is_documentation_page() or file.abs_src_path is None:
+                continue
+            ref = SourceRef(file.src_uri, Path(file.abs_src_path), prefix + file.src_uri)
+            real = Path(file.abs_src_path).resolve()
+            if docs_root not in real.parents:
+                file.inclusion = InclusionLevel.EXCLUDED
+                extra.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", "file is a link to outside the "
+                                        "content folder; copy it in instead"))
+                continue
+            refs.append(ref)
+
+        catalog = build_catalog(
+            refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra
+        )
+        self._report(catalog.diagnostics)
+
+        postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
+        drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
+        for src_uri in postmortem_uris:
+            file = files.get_file_from_path(src_uri)
+            if file is None:
+                continue
+            # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all.
+            is_hidden_draft = src_uri in drafts and not self.config.drafts
+            file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
+
+        self.site = build_site(
+            catalog,
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            existing_pages={ref.src_uri for ref in refs},
+        )
+        self.views = {**self.site.postmortem_views, HOME_SRC: self.site.home}
+        for page in self.site.pages:
+            self.views[page.src_uri] = page
+            if files.get_file_from_path(page.src_uri) is None:  # an author's own page keeps its text on top
+                inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+                files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
+        if files.get_file_from_path(HOME_SRC) is None:
+            files.append(File.generated(config, HOME_SRC, content=""))
+        for name, content in self.site.files.items():
+            files.append(File.generated(config, name, content=content))
+
+        if config.nav is None:
+            config.nav = self._default_nav(files, page_dirs)
+        return files
+
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
+        previous = env.autoescape
+
+        def autoescape(name: str | None) -> bool:
+            if name and name.startswith("pmkb/"):
+                return True
+            return previous(name) if callable(previous) else bool(previous)
+
+        env.autoescape = autoescape
+        return env
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        src_uri = page.file.src_uri
+        view = self.views.get(src_uri)
+        errors = self.errors_by_file.get(src_uri)
+        if isinstance(view, PostmortemView) or (errors and is_postmortem(src_uri, self.config.pages)):
+            title = view.postmortem.title if isinstance(view, PostmortemView) else Path(src_uri).stem
+            description = view.postmortem.impact.summary if isinstance(view, PostmortemView) else ""
+            # Replace the author's meta whole: Material reads keys such as `template`, `hide` or `status`
+            # from it and prints `title` unescaped, so only values we set and escaped reach the theme.
+            page.meta = {"title": html.escape(title), "description": html.escape(description),
+                         "template": POSTMORTEM_TEMPLATE}
+            page.title = page.meta["title"]
+        elif view is not None:
+            title = getattr(view, "title", None) or page.title or config.site_name
+            page.meta = {**page.meta, "template": LISTING_TEMPLATE}
+            if src_uri != HOME_SRC:
+                page.meta["title"] = html.escape(title)
+                page.title = page.meta["title"]
+                page.meta["search"] = {"exclude": True}  # search finds the postmortem, not ten lists of it
+        return markdown
+
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        src_uri = page.file.src_uri
+        view = self.views.get(src_uri)
+        if view is not None:
+            context["pmkb"] = getattr(view, "view", view)
+        errors = self.errors_by_file.get(src_uri)
+        if errors:
+            context["pmkb_errors"] = [d.as_text() for d in errors]
+        return context
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _report(self, diagnostics) -> None:
+        self.errors_by_file = {}
+        errors = [d for d in diagnostics if d.is_error]
+        for diagnostic in diagnostics:
+            if diagnostic.is_error:
+                prefix = self.display_prefix
+                src_uri = diagnostic.path[len(prefix) :] if diagnostic.path.startswith(prefix) else ""
+                self.errors_by_file.setdefault(src_uri, []).append(diagnostic)
+            elif diagnostic.fails_strict:
+                log.warning(diagnostic.as_text())
+            else:
+                log.info(diagnostic.as_text())  # overdue: shown, but never fails --strict
+        if not errors:
+            return
+        if self.is_serve:
+            for diagnostic in errors:
+                log.error(diagnostic.as_text())
+            return
+        shown = "\n".join(d.as_text() for d in errors[:MAX_ERRORS_SHOWN])
+        more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
+        raise PluginError(f"{len(errors)} error{'s' * (len(errors) != 1)} in postmortems:\n{shown}{more}")
+
+    def _default_nav(self, files: Files, page_dirs: tuple[str, ...]) -> list:
+        """Home, the generated index pages and the ordinary pages: never the postmortems themselves."""
+        assert self.site is not None
+        nav: list = [{"Home": HOME_SRC}]
+        nav.extend({title: src_uri} for title, src_uri in self.site.nav())
+        ordinary: dict[str, list] = {}
+        for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
+            if file.src_uri == HOME_SRC or file.src_uri in self.views or not file.inclusion.is_in_nav():
+                continue
+            folder = file.src_uri.split("/", 1)[0] if "/" in file.src_uri else ""
+            ordinary.setdefault(folder, []).append(file.src_uri)
+        for folder, src_uris in ordinary.items():
+            if folder:
+                nav.append({folder.replace("-", " ").replace("_", " ").capitalize(): src_uris})
+            else:
+                nav.extend(src_uris)
+        return nav
+
+
+def _display_prefix(config: MkDocsConfig) -> str:
+    root = Path(config.config_file_path or ".").parent.resolve()
+    docs = Path(config.docs_dir).resolve()
+    try:
+        relative = docs.relative_to(root)
+    except ValueError:
+        return os.fspath(docs) + "/"
+    return "" if str(relative) == "." else relative.as_posix() + "/"

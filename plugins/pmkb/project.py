@@ -1,0 +1,138 @@
+"""Finding a knowledge base from its `mkdocs.yml`, without importing MkDocs.
+
+The command line must start fast and must not depend on MkDocs' config machinery, so it reads only what it
+needs from `mkdocs.yml` with a YAML loader that tolerates MkDocs' custom tags (`!ENV`, `!!python/name:`)
+without executing them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from .catalog import (
+    DEFAULT_PAGE_DIRS,
+    Catalog,
+    FileChecker,
+    SourceRef,
+    build_catalog,
+    discover,
+    normalize_page_dirs,
+)
+from .diagnostics import Diagnostic
+from .taxonomy import Taxonomy, load_taxonomy
+
+PLUGIN_NAME = "pmkb"
+TODAY_VARIABLE = "PMKB_TODAY"
+
+
+class ProjectError(Exception):
+    """The project cannot be found or read: a usage problem, reported in one line."""
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml: every custom tag becomes None instead of running code or failing."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+@dataclass(frozen=True)
+class PluginSettings:
+    """The plugin's options, shared by the MkDocs plugin and the command line."""
+
+    taxonomy: str | dict | None = None
+    pages: tuple[str, ...] = DEFAULT_PAGE_DIRS
+    drafts: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Project:
+    config_file: Path
+    docs_dir: Path
+    settings: PluginSettings
+
+    @property
+    def root(self) -> Path:
+        return self.config_file.parent
+
+    @property
+    def display_prefix(self) -> str:
+        """How content paths are shown: relative to the folder holding mkdocs.yml."""
+        try:
+            relative = self.docs_dir.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return str(self.docs_dir) + "/"
+        return "" if str(relative) == "." else relative.as_posix() + "/"
+
+    def load_taxonomy(self) -> tuple[Taxonomy, list[Diagnostic]]:
+        taxonomy, diagnostics, _ = load_taxonomy(self.settings.taxonomy, self.root, self.config_file.name)
+        return taxonomy, diagnostics
+
+    def sources(self) -> tuple[list[SourceRef], list[Diagnostic]]:
+        refs, _escaping, diagnostics = discover(self.docs_dir, self.display_prefix)
+        return refs, diagnostics
+
+    def catalog(self, today: date | None = None) -> Catalog:
+        taxonomy, taxonomy_diagnostics = self.load_taxonomy()
+        refs, discovery_diagnostics = self.sources()
+        return build_catalog(
+            refs,
+            checker=FileChecker(taxonomy),
+            page_dirs=self.settings.pages,
+            today=today or today_from_environment(),
+            extra_diagnostics=[*taxonomy_diagnostics, *discovery_diagnostics],
+        )
+
+
+def today_from_environment() -> date:
+    """Today, unless PMKB_TODAY=YYYY-MM-DD freezes it (tests, reproducible rebuilds of an old site)."""
+    frozen = os.environ.get(TODAY_VARIABLE)
+    if frozen:
+        try:
+            return date.fromisoformat(frozen)
+        except ValueError:
+            raise ProjectError(f"{TODAY_VARIABLE}={frozen!r} is not a date (YYYY-MM-DD)") from None
+    return date.today()
+
+
+def settings_from_options(options: dict) -> PluginSettings:
+    pages = options.get("pages", DEFAULT_PAGE_DIRS)
+    if isinstance(pages, str):
+        pages = [pages]
+    return PluginSettings(
+        taxonomy=options.get("taxonomy"),
+        pages=normalize_page_dirs(pages if isinstance(pages, list | tuple) else DEFAULT_PAGE_DIRS),
+        drafts=bool(options.get("drafts", False)),
+        extra={k: v for k, v in options.items() if k not in ("taxonomy", "pages", "drafts")},
+    )
+
+
+def find_project(config_file: str | os.PathLike | None = None) -> Project:
+    path = Path(config_file) if config_file else Path.cwd() / "mkdocs.yml"
+    if not path.is_file():
+        where = f"'{path}'" if config_file else "the current folder (use -f FILE)"
+        raise ProjectError(f"no mkdocs.yml found in {where}" if not config_file else f"config file {where} not found")
+    try:
+        config = yaml.load(path.read_text("utf-8-sig"), Loader=_TolerantLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ProjectError(f"cannot read {path.name}: {first}") from None
+    if not isinstance(config, dict):
+        raise ProjectError(f"{path.name} is not a mapping of settings")
+    docs_dir = path.parent / str(config.get("docs_dir") or "docs")
+    options: dict = {}
+    for plugin in config.get("plugins") or []:
+        if isinstance(plugin, dict) and PLUGIN_NAME in plugin:
+            options = plugin[PLUGIN_NAME] or {}
+    if isinstance(config.get("plugins"), dict):
+        options = config["plugins"].get(PLUGIN_NAME) or {}
+    if not docs_dir.is_dir():
+        raise ProjectError(f"content folder '{docs_dir}' does not exist")
+    return Project(path.resolve(), docs_dir.resolve(), settings_from_options(options if isinstance(options, dict) else {}))

@@ -1,0 +1,193 @@
+"""From a catalog to the site: every generated page with its view, each postmortem's view, and the exports.
+
+Everything here is linear in the number of postmortems and action items, and knows nothing of MkDocs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import exports
+from .catalog import Catalog, newest_first
+from .facets import PAGED_FACETS, YEARS, Facet, facet_values
+from .model import Postmortem
+from .views import (
+    ActionItemsView,
+    HomeView,
+    IncidentsView,
+    Link,
+    OwnerGroup,
+    PostmortemView,
+    ViewBuilder,
+    YearGroup,
+    count_links,
+    page_url,
+    sort_action_rows,
+)
+
+HOME_SRC = "index.md"
+INCIDENTS_SRC = "incidents/index.md"
+ACTION_ITEMS_SRC = "action-items/index.md"
+RECENT_ON_HOME = 10
+EARLIER_LIMIT = 5
+
+SimilarFinder = Callable[[Postmortem], Sequence[Postmortem]]
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedPage:
+    src_uri: str
+    title: str
+    view: object
+    in_nav: bool = False
+
+
+@dataclass
+class Site:
+    pages: list[GeneratedPage]  # generated listing pages (the home page's view is `home`)
+    postmortem_views: dict[str, PostmortemView]  # by src_uri
+    home: HomeView
+    files: dict[str, str] = field(default_factory=dict)  # exported files: name -> content
+
+    def nav(self) -> list[tuple[str, str]]:
+        """(title, src_uri) of the pages the sidebar holds: index pages only, never every postmortem."""
+        return [(page.title, page.src_uri) for page in self.pages if page.in_nav]
+
+
+def facet_src(facet: Facet, slug: str | None = None) -> str:
+    return f"{facet.url(slug)}index.md"
+
+
+def build_site(
+    catalog: Catalog,
+    *,
+    include_drafts: bool = False,
+    directory_urls: bool = True,
+    similar: SimilarFinder | None = None,
+    existing_pages: set[str] | frozenset[str] = frozenset(),
+) -> Site:
+    """All pages and exports for the postmortems a published site lists.
+
+    `include_drafts` lists drafts too (plugin option `drafts: true`); `existing_pages` are the site's other
+    Markdown pages, so runbook links resolve the way MkDocs will write them.
+    """
+    listed = list(catalog.listed(include_drafts))
+
+    def url_of(src_uri: str) -> str:
+        return page_url(src_uri, directory_urls)
+
+    builder = ViewBuilder(catalog.taxonomy, catalog.today, url_of, {p.id for p in listed})
+    by_id = catalog.by_id()
+    earlier = _earlier_same_cause(listed)
+    postmortem_views = {
+        p.src_uri: builder.postmortem(
+            p,
+            by_id,
+            earlier=earlier.get(p.id, ()),
+            similar=list(similar(p)) if similar else (),
+            runbook_url=url_of,
+        )
+        for p in catalog.postmortems
+    }
+
+    pages = [
+        GeneratedPage(INCIDENTS_SRC, "All incidents", _incidents_view(builder, listed), in_nav=True),
+        GeneratedPage(ACTION_ITEMS_SRC, "Open action items", _action_items_view(builder, listed), in_nav=True),
+    ]
+    for facet in PAGED_FACETS:
+        values = facet_values(facet, listed, catalog.taxonomy)
+        pages.append(
+            GeneratedPage(
+                facet_src(facet), facet.title, builder.facet_index(facet.title, facet.description, values), True
+            )
+        )
+        pages.extend(
+            GeneratedPage(facet_src(facet, value.slug), f"{facet.singular.capitalize()}: {value.title}",
+                          builder.facet_value(value, facet.title))
+            for value in values
+        )
+
+    home = _home_view(builder, listed, catalog)
+    files = {
+        "postmortems.json": exports.postmortems_json(listed, url_of),
+        "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
+    }
+    return Site(pages, postmortem_views, home, files)
+
+
+def _earlier_same_cause(postmortems: Sequence[Postmortem]) -> dict[str, tuple[Postmortem, ...]]:
+    """"Has this happened before?": earlier postmortems with the same primary cause and a shared service."""
+    buckets: dict[tuple[str, str], list[Postmortem]] = {}
+    for p in reversed(newest_first(postmortems)):  # oldest first
+        for service in p.services:
+            buckets.setdefault((p.cause, service), []).append(p)
+    result: dict[str, tuple[Postmortem, ...]] = {}
+    for p in postmortems:
+        key = (p.date, p.timeline.started or p.date, p.id)
+        found: dict[str, Postmortem] = {}
+        for service in p.services:
+            for other in buckets.get((p.cause, service), ()):
+                other_key = (other.date, other.timeline.started or other.date, other.id)
+                if _earlier(other_key, key) and other.id not in p.related:
+                    found[other.id] = other
+        if found:
+            result[p.id] = tuple(newest_first(found.values())[:EARLIER_LIMIT])
+    return result
+
+
+def _earlier(a: tuple, b: tuple) -> bool:
+    # Dates first; a timestamp only decides between two incidents of the same day.
+    if a[0] != b[0]:
+        return a[0] < b[0]
+    try:
+        return (a[1], a[2]) < (b[1], b[2])
+    except TypeError:  # a date against a datetime: drafts may lack `started`
+        return a[2] < b[2]
+
+
+def _incidents_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> IncidentsView:
+    groups = tuple(
+        YearGroup(value.slug, tuple(builder.incident_row(p) for p in value.primary))
+        for value in facet_values(YEARS, listed, builder.taxonomy)
+    )
+    return IncidentsView("All incidents", groups, len(listed))
+
+
+def _action_items_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> ActionItemsView:
+    rows = sort_action_rows(builder.action_row(item, p) for p in listed for item in p.open_action_items)
+    by_owner: dict[str, list] = {}
+    for row in rows:
+        by_owner.setdefault(row.item.owner, []).append(row)
+    owners = tuple(
+        OwnerGroup(owner, _anchor(owner, index), tuple(owner_rows), sum(r.overdue for r in owner_rows))
+        for index, (owner, owner_rows) in enumerate(sorted(by_owner.items(), key=lambda kv: kv[0].lower()))
+    )
+    return ActionItemsView("Open action items", tuple(rows), owners, sum(r.overdue for r in rows), builder.today)
+
+
+def _anchor(owner: str, index: int) -> str:
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in owner.lower()).strip("-")
+    return f"owner-{index}-{cleaned[:40]}" if cleaned else f"owner-{index}"
+
+
+def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Catalog) -> HomeView:
+    taxonomy = catalog.taxonomy
+    open_items = [item for p in listed for item in p.open_action_items]
+    return HomeView(
+        recent=tuple(builder.incident_row(p) for p in listed[:RECENT_ON_HOME]),
+        by_cause=count_links(Counter(p.cause for p in listed), builder.cause_link, taxonomy.slugs("causes")),
+        by_severity=count_links(
+            Counter(p.severity for p in listed), builder.severity_link, taxonomy.slugs("severities")
+        ),
+        open_items=len(open_items),
+        overdue_items=sum(item.is_overdue(catalog.today) for item in open_items),
+        total=len(listed),
+        indexes=(
+            Link("All incidents", "incidents/"),
+            Link("Open action items", "action-items/"),
+            *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
+        ),
+    )
+

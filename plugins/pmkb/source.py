@@ -1,0 +1,120 @@
+"""Reading a Markdown file the way MkDocs reads it: bytes -> text -> front matter + body.
+
+A front matter is ours exactly when MkDocs would read it. MkDocs opens files as UTF-8 with an optional BOM in
+text mode (universal newlines) and matches `mkdocs.utils.meta.YAML_RE`; python-frontmatter's default handler
+accepts more (`----` fences, a leading blank line) and fewer (`...` terminators), so we give it MkDocs' rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from frontmatter.default_handlers import YAMLHandler
+
+from .diagnostics import Diagnostic, Level, Position
+from .yaml_positions import load_yaml
+
+# Copied from mkdocs/utils/meta.py (MkDocs 1.6) so the core does not import MkDocs; a test keeps them equal.
+MKDOCS_YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
+
+
+class MkDocsYAMLHandler(YAMLHandler):
+    """A python-frontmatter handler that finds front matter exactly where MkDocs does."""
+
+    FM_BOUNDARY = MKDOCS_YAML_RE
+
+    def detect(self, text: str) -> bool:
+        return MKDOCS_YAML_RE.match(text) is not None
+
+    def split(self, text: str) -> tuple[str, str]:
+        match = MKDOCS_YAML_RE.match(text)
+        if match is None:
+            return "", text
+        return match.group(1), text[match.end() :].lstrip("\n")
+
+    def load(self, fm: str, **kwargs: object) -> object:
+        loaded, _ = load_yaml(fm, "<front matter>", 2)
+        return None if loaded is None else loaded.value
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
+    """A decoded Markdown file split as MkDocs splits it."""
+
+    path: str
+    front_matter: str | None
+    body: str
+    front_matter_line: int  # file line of the first YAML line
+
+    @property
+    def has_front_matter(self) -> bool:
+        return self.front_matter is not None
+
+
+_HANDLER = MkDocsYAMLHandler()
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """Decode like MkDocs (`utf-8-sig`, strict, universal newlines); a bad byte is an error at its position."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        offset = error.start
+        line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        message = f"file is not valid UTF-8: byte 0x{raw[offset]:02x} cannot be decoded (MkDocs would fail too)"
+        return None, [Diagnostic(path, line, column, Level.ERROR, "", message)]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def split_document(text: str, path: str) -> SourceDocument:
+    if not _HANDLER.detect(text):
+        return SourceDocument(path, None, text, 2)
+    front_matter, body = _HANDLER.split(text)
+    return SourceDocument(path, front_matter, body, 2)
+
+
+def explain_missing_front_matter(text: str, path: str) -> Diagnostic:
+    """Why MkDocs would not see a front matter here, as one diagnostic at 1:1."""
+    first_line = text.split("\n", 1)[0]
+    if not text.strip():
+        message = "file is empty: a postmortem starts with a '---' front matter"
+    elif text.startswith(("\n", " \n", "\t\n")) and MKDOCS_YAML_RE.match(text.lstrip(" \t\n")):
+        message = "front matter must start on line 1: MkDocs ignores it after a blank line"
+    elif re.match(r"-{3}[ \t]*\n(?:-{3}|\.{3})[ \t]*(?:\n|$)", text):
+        message = "front matter is empty: MkDocs needs at least one line between the '---' fences"
+    elif re.fullmatch(r"-{4,}[ \t]*", first_line):
+        message = f"front matter must open with exactly '---', not '{first_line.strip()}'"
+    elif re.fullmatch(r"-{3}[ \t]*", first_line):
+        message = "front matter is not closed: add a line '---' (or '...') after it, followed by a line break"
+    else:
+        message = "no front matter: a postmortem starts with a '---' line, its YAML fields, and a closing '---'"
+    return Diagnostic(path, 1, 1, Level.ERROR, "", message)
+
+
+def read_front_matter(raw: bytes, path: str):
+    """bytes -> (SourceDocument | None, LoadedYaml | None, diagnostics). Never raises on bad input."""
+    text, diagnostics = decode(raw, path)
+    if text is None:
+        return None, None, diagnostics
+    document = split_document(text, path)
+    if not document.has_front_matter:
+        return document, None, [explain_missing_front_matter(text, path)]
+    loaded, diagnostics = load_yaml(document.front_matter, path, document.front_matter_line)
+    if loaded is not None and not isinstance(loaded.value, dict):
+        kind = "empty" if loaded.value is None else f"a {_kind_name(loaded.value)}"
+        position = loaded.value_positions.get("", Position(document.front_matter_line, 1))
+        diagnostics = [Diagnostic.at(path, position, Level.ERROR, "", f"front matter is {kind}, not a mapping of fields")]
+        loaded = None
+    return document, loaded, diagnostics
+
+
+def _kind_name(value: object) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__

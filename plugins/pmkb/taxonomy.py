@@ -1,0 +1,144 @@
+"""The taxonomy: severities, causes, triggers and detection methods that front matter may name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Level, Position
+from .yaml_positions import LoadedYaml, load_yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SEVERITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+SECTIONS = ("severities", "causes", "triggers", "detection")
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyEntry:
+    slug: str
+    title: str
+    description: str
+
+    @property
+    def url_slug(self) -> str:
+        """Severities may be upper case (`SEV1`); URLs are always lower case."""
+        return self.slug.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    severities: tuple[TaxonomyEntry, ...]
+    causes: tuple[TaxonomyEntry, ...]
+    triggers: tuple[TaxonomyEntry, ...]
+    detection: tuple[TaxonomyEntry, ...]
+
+    def section(self, name: str) -> tuple[TaxonomyEntry, ...]:
+        return getattr(self, name)
+
+    def slugs(self, name: str) -> tuple[str, ...]:
+        return tuple(entry.slug for entry in self.section(name))
+
+    def entry(self, name: str, slug: str) -> TaxonomyEntry | None:
+        return next((entry for entry in self.section(name) if entry.slug == slug), None)
+
+    def severity_rank(self, slug: str) -> int:
+        """0 for the most severe; unknown severities sort last."""
+        slugs = self.slugs("severities")
+        return slugs.index(slug) if slug in slugs else len(slugs)
+
+
+def _parse_sections(loaded: LoadedYaml, path: str, base: Taxonomy | None) -> tuple[Taxonomy | None, list[Diagnostic]]:
+    data = loaded.value
+    diagnostics: list[Diagnostic] = []
+
+    def error(field: str, message: str) -> None:
+        diagnostics.append(Diagnostic.at(path, loaded.position_of(field), Level.ERROR, field, message))
+
+    if not isinstance(data, dict):
+        error("", "a taxonomy is a mapping with the sections " + ", ".join(SECTIONS))
+        return None, diagnostics
+    sections: dict[str, tuple[TaxonomyEntry, ...]] = {}
+    for name in data:
+        if name not in SECTIONS:
+            error(name, f"unknown taxonomy section '{name}'; the sections are {', '.join(SECTIONS)}")
+    for name in SECTIONS:
+        if name not in data:
+            if base is None:
+                error(name, f"taxonomy section '{name}' is missing")
+            else:
+                sections[name] = base.section(name)
+            continue
+        entries = data[name]
+        if not isinstance(entries, list) or not entries:
+            error(name, f"taxonomy section '{name}' must be a non-empty list of entries with slug, title, description")
+            continue
+        parsed: list[TaxonomyEntry] = []
+        pattern = SEVERITY_RE if name == "severities" else SLUG_RE
+        for index, entry in enumerate(entries):
+            where = f"{name}.{index}"
+            if not isinstance(entry, dict):
+                error(where, "a taxonomy entry is a mapping with slug, title and description")
+                continue
+            values = {key: entry.get(key) for key in ("slug", "title", "description")}
+            missing = [key for key, value in values.items() if not isinstance(value, str) or not value.strip()]
+            if missing:
+                error(where, f"taxonomy entry needs a text {', '.join(missing)}")
+                continue
+            if not pattern.match(values["slug"]):
+                error(f"{where}.slug", f"taxonomy slug '{values['slug']}' must match {pattern.pattern}")
+                continue
+            if any(existing.url_slug == values["slug"].lower() for existing in parsed):
+                error(f"{where}.slug", f"taxonomy slug '{values['slug']}' is listed twice in '{name}'")
+                continue
+            parsed.append(TaxonomyEntry(values["slug"], values["title"].strip(), values["description"].strip()))
+        sections[name] = tuple(parsed)
+    if diagnostics:
+        return None, diagnostics
+    return Taxonomy(**sections), []
+
+
+@cache
+def default_taxonomy() -> Taxonomy:
+    text = resources.files(__package__).joinpath("default_taxonomy.yml").read_text("utf-8")
+    loaded, diagnostics = load_yaml(text, "default_taxonomy.yml", 1)
+    assert loaded is not None and not diagnostics
+    taxonomy, diagnostics = _parse_sections(loaded, "default_taxonomy.yml", None)
+    assert taxonomy is not None, diagnostics
+    return taxonomy
+
+
+def load_taxonomy(option: str | dict | None, project_dir: Path, config_name: str = "mkdocs.yml"):
+    """The taxonomy in force: built-in defaults, with sections replaced from a YAML file or an inline mapping.
+
+    Returns (taxonomy, diagnostics, path of the file read or None). On errors the defaults are returned too, so
+    a caller can still report the postmortems' own problems.
+    """
+    base = default_taxonomy()
+    if option is None or option == {}:
+        return base, [], None
+    if isinstance(option, dict):
+        loaded = LoadedYaml(value=option)
+        taxonomy, diagnostics = _parse_sections(loaded, config_name, base)
+        return taxonomy or base, diagnostics, None
+    if not isinstance(option, str):
+        message = "plugin option 'taxonomy' must be a path to a YAML file or a mapping"
+        return base, [Diagnostic.at(config_name, Position(1, 1), Level.ERROR, "taxonomy", message)], None
+    file = (project_dir / option).resolve()
+    shown = option
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        message = f"cannot read taxonomy file '{option}': {error.strerror or error}"
+        return base, [Diagnostic.at(config_name, Position(1, 1), Level.ERROR, "taxonomy", message)], file
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return base, [Diagnostic(shown, 1, 1, Level.ERROR, "", "taxonomy file is not valid UTF-8")], file
+    loaded, diagnostics = load_yaml(text, shown, 1)
+    if loaded is None:
+        return base, diagnostics, file
+    taxonomy, diagnostics = _parse_sections(loaded, shown, base)
+    return taxonomy or base, diagnostics, file

@@ -1,0 +1,304 @@
+"""Checking one postmortem's front matter against the field declarations and the taxonomy.
+
+Rules that need the whole knowledge base (duplicate ids, `related`, `runbooks`) or today's date (overdue items)
+live in `catalog.py`; everything here depends only on the file and the taxonomy, so its result can be cached by
+file content.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from .diagnostics import Diagnostic, Level, Position
+from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Required
+from .model import ActionItem, Impact, Postmortem, Timeline
+from .taxonomy import SLUG_RE, Taxonomy
+from .yaml_positions import LoadedYaml
+
+_INVALID = object()
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FILE_DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_SAFE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(slots=True)
+class FileCheck:
+    """What validating one file yields: the postmortem (None when it has errors) and its diagnostics.
+
+    `anchors` keeps the positions that knowledge-base-wide rules report at (related, runbooks, due dates).
+    """
+
+    postmortem: Postmortem | None
+    diagnostics: list[Diagnostic]
+    anchors: dict[str, Position] = field(default_factory=dict)
+
+    def at(self, path: str) -> Position:
+        return self.anchors.get(path) or self.anchors.get("", Position(1, 1))
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime):
+        return "a timestamp"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _show(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedYaml, path: str, taxonomy: Taxonomy, status: object):
+        self.loaded = loaded
+        self.path = path
+        self.taxonomy = taxonomy
+        self.status = status
+        self.diagnostics: list[Diagnostic] = []
+
+    def report(self, level: Level, where: str, message: str, position: Position | None = None) -> None:
+        position = position or self.loaded.position_of(where)
+        self.diagnostics.append(Diagnostic.at(self.path, position, level, where, message))
+
+    def error(self, where: str, message: str) -> object:
+        self.report(Level.ERROR, where, message)
+        return _INVALID
+
+    def check(self, spec: Field, value: object, where: str) -> object:
+        check = getattr(self, f"check_{spec.kind.value}")
+        return check(spec, value, where)
+
+    def wrong_type(self, where: str, expected: str, value: object) -> object:
+        return self.error(where, f"{where} must be {expected}, got {_type_name(value)}")
+
+    def check_mapping(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, dict):
+            return self.wrong_type(where or "front matter", "a mapping of fields", value)
+        result: dict[str, object] = {}
+        for child in spec.fields:
+            child_path = f"{where}.{child.name}" if where else child.name
+            if child.name not in value or value[child.name] is None:
+                if child.required.applies(self.status):
+                    when = "" if child.required is Required.ALWAYS else f" ({child.required.value})"
+                    state = "is empty" if child.name in value else "is missing"
+                    position = self.loaded.position_of(child_path if child.name in value else where)
+                    self.report(Level.ERROR, child_path, f"required key '{child_path}' {state}{when}", position)
+                    result[child.name] = _INVALID
+                continue
+            result[child.name] = self.check(child, value[child.name], child_path)
+        known = [child.name for child in spec.fields]
+        for key in value:
+            if key not in known:
+                key_path = f"{where}.{key}" if where else key
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+                position = self.loaded.key_positions.get(key_path) or self.loaded.position_of(key_path)
+                self.report(Level.WARNING, key_path, f"unknown key '{key}'{hint}", position)
+        return result
+
+    def check_list(self, spec: Field, value: object, where: str) -> object:
+        assert spec.item is not None
+        if not isinstance(value, list):
+            hint = f"; write [{_show(value)}]" if isinstance(value, str) else ""
+            return self.error(where, f"{where} must be a list of {spec.item.name} values, got {_type_name(value)}{hint}")
+        if len(value) < spec.min_items:
+            return self.error(where, f"{where} must list at least {spec.min_items} {spec.item.name}")
+        items = [self.check(spec.item, item, f"{where}.{index}") for index, item in enumerate(value)]
+        return _INVALID if any(item is _INVALID for item in items) else items
+
+    def check_text(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, str):
+            return self.wrong_type(where, "text", value)
+        if not value.strip():
+            return self.error(where, f"{where} must not be empty")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return self.error(where, f"{where} is {len(value)} characters long; at most {spec.max_length} allowed")
+        return value.strip()
+
+    def check_slug(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, str):
+            return self.wrong_type(where, f"a {spec.name} slug", value)
+        if not SLUG_RE.match(value):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+            hint = f"; try '{suggestion}'" if suggestion and SLUG_RE.match(suggestion) else ""
+            return self.error(where, f"{spec.name} '{_show(value)}' is not a slug (lowercase a-z, 0-9, -){hint}")
+        return value
+
+    def check_choice(self, spec: Field, value: object, where: str) -> object:
+        allowed = self.taxonomy.slugs(spec.taxonomy) if spec.taxonomy else spec.choices
+        if not isinstance(value, str):
+            return self.error(where, f"{where} must be one of {', '.join(allowed)}, got {_type_name(value)}")
+        if value in allowed:
+            return value
+        same_case = [choice for choice in allowed if choice.lower() == value.lower()]
+        hint = f"; did you mean '{same_case[0]}'?" if same_case else ""
+        return self.error(where, f"{where} '{_show(value)}' is not one of {', '.join(allowed)}{hint}")
+
+    def check_date(self, spec: Field, value: object, where: str) -> object:
+        if isinstance(value, datetime):
+            return self.error(where, f"{where} must be a date (YYYY-MM-DD), got a timestamp")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str) and _DATE_RE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return self.error(where, f"{where} '{value}' is not a real calendar date")
+        return self.wrong_type(where, "a date (YYYY-MM-DD)", value)
+
+    def check_timestamp(self, spec: Field, value: object, where: str) -> object:
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return self.error(where, f"{where} '{_show(value)}' is not an ISO 8601 timestamp")
+        if not isinstance(value, datetime):
+            if isinstance(value, date):
+                return self.error(where, f"{where} must be a timestamp with a UTC offset "
+                                         f"(e.g. {value.isoformat()}T09:30:00Z), got a date")
+            return self.wrong_type(where, "an ISO 8601 timestamp with a UTC offset", value)
+        if value.tzinfo is None or value.utcoffset() is None:
+            return self.error(where, f"{where} has no UTC offset: add one, e.g. {value.isoformat()}Z or "
+                                     f"{value.isoformat()}-07:00")
+        return value
+
+    def check_bool(self, spec: Field, value: object, where: str) -> object:
+        return value if isinstance(value, bool) else self.wrong_type(where, "true or false", value)
+
+    def check_int(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self.wrong_type(where, "a whole number", value)
+        if spec.minimum is not None and value < spec.minimum:
+            return self.error(where, f"{where} must be at least {spec.minimum}, got {value}")
+        return value
+
+    def check_url(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, str):
+            return self.wrong_type(where, "an http(s) URL", value)
+        parts = urlsplit(value) if not re.search(r"[\s\x00-\x1f\x7f]", value) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            return self.error(where, f"{where} '{_show(value)}' is not an http(s) URL")
+        return value
+
+    def check_page(self, spec: Field, value: object, where: str) -> object:
+        if not isinstance(value, str):
+            return self.wrong_type(where, "a page path such as runbooks/deploy.md", value)
+        segments = value.split("/")
+        if value.startswith("/") or "\\" in value or ".." in segments or not value.endswith(".md"):
+            return self.error(where, f"{where} '{_show(value)}' must be a .md path under the content folder, "
+                                     "without '..' or a leading '/'")
+        return value
+
+
+def validate_front_matter(
+    loaded: LoadedYaml, *, path: str, src_uri: str, file_id: str, taxonomy: Taxonomy
+) -> FileCheck:
+    """All per-file rules of SPEC section 2. Never raises on any input the YAML loader produced."""
+    data = loaded.value if isinstance(loaded.value, dict) else {}
+    checker = _Checker(loaded, path, taxonomy, data.get("status"))
+    values = checker.check(POSTMORTEM, loaded.value, "")
+    anchors = {"": loaded.position_of("")}
+    if isinstance(values, dict):
+        _check_relations(checker, values, file_id)
+        for key in ("related", "runbooks"):
+            for index in range(len(values.get(key) or []) if values.get(key) is not _INVALID else 0):
+                anchors[f"{key}.{index}"] = loaded.position_of(f"{key}.{index}")
+        items = values.get("action_items")
+        if isinstance(items, list):
+            for index in range(len(items)):
+                anchors[f"action_items.{index}.due"] = loaded.position_of(f"action_items.{index}.due")
+    if not _SAFE_ID_RE.match(file_id):
+        checker.report(
+            Level.WARNING, "id", f"file name '{file_id}' has spaces or non-ASCII characters; its URL will be "
+            "percent-encoded: name it like YYYY-MM-DD-what-happened.md", Position(1, 1)
+        )
+    if any(d.is_error for d in checker.diagnostics) or not isinstance(values, dict):
+        return FileCheck(None, checker.diagnostics, anchors)
+    return FileCheck(_build(values, file_id, src_uri, path), checker.diagnostics, anchors)
+
+
+def _check_relations(checker: _Checker, values: dict[str, object], file_id: str) -> None:
+    """Rules between fields of one file: timeline order, date vs started, file name date, items, due dates."""
+    timeline = values.get("timeline")
+    if isinstance(timeline, dict):
+        previous: tuple[str, datetime] | None = None
+        for name in TIMELINE_ORDER:
+            moment = timeline.get(name)
+            if not isinstance(moment, datetime):
+                continue
+            if previous is not None and moment < previous[1]:
+                checker.error(
+                    f"timeline.{name}",
+                    f"timeline.{name} ({moment.isoformat()}) is before timeline.{previous[0]} "
+                    f"({previous[1].isoformat()}); the order is {' <= '.join(TIMELINE_ORDER)}",
+                )
+            previous = (name, moment)
+        started, day = timeline.get("started"), values.get("date")
+        if isinstance(started, datetime) and isinstance(day, date) and started.date() != day:
+            checker.error("date", f"date {day.isoformat()} is not the day of timeline.started "
+                                  f"({started.isoformat()}, which is {started.date().isoformat()} in its own offset)")
+    day = values.get("date")
+    file_date = _FILE_DATE_RE.match(file_id)
+    if file_date and isinstance(day, date):
+        if file_date.group(1) != day.isoformat():
+            checker.report(Level.WARNING, "date", f"file name starts with {file_date.group(1)} but date is "
+                                                  f"{day.isoformat()}; rename the file or fix the date")
+    items = values.get("action_items")
+    if values.get("status") == "published" and isinstance(items, list) and not items:
+        if not values.get("no_action_items"):
+            checker.error("action_items", "a published postmortem needs action items, or "
+                                          "'no_action_items: <reason>' saying why there are none")
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            if item.get("priority") == "high" and item.get("status") in ("open", "in-progress") and not item.get("due"):
+                where = f"action_items.{index}.due"
+                checker.report(Level.ERROR, where, f"{where} is required: the item is high priority and "
+                                                   f"{item['status']}", checker.loaded.position_of(where))
+
+
+def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:
+    impact = values["impact"]
+    timeline = values.get("timeline") or {}
+    return Postmortem(
+        id=file_id,
+        src_uri=src_uri,
+        path=path,
+        title=values["title"],
+        date=values["date"],
+        status=values["status"],
+        severity=values["severity"],
+        authors=tuple(values["authors"]),
+        services=tuple(dict.fromkeys(values["services"])),
+        cause=values["cause"],
+        impact=Impact(**impact),
+        timeline=Timeline(**timeline),
+        contributing=tuple(c for c in dict.fromkeys(values.get("contributing") or ()) if c != values["cause"]),
+        trigger=values.get("trigger"),
+        detection=values.get("detection"),
+        tags=tuple(dict.fromkeys(values.get("tags") or ())),
+        action_items=tuple(
+            ActionItem(index=index, **item) for index, item in enumerate(values.get("action_items") or ())
+        ),
+        no_action_items=values.get("no_action_items"),
+        related=tuple(values.get("related") or ()),
+        runbooks=tuple(values.get("runbooks") or ()),
+    )

@@ -1,0 +1,283 @@
+"""What each page shows, as plain values for the templates in `overrides/pmkb/`.
+
+Views hold raw strings; the templates escape every one of them (they render inside `{% autoescape true %}`).
+URLs here are site-relative (`causes/deployment/`); templates make them page-relative with MkDocs' `url` filter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .facets import CAUSES, SERVICES, SEVERITIES, TAGS, FacetValue
+from .model import ActionItem, Postmortem, human_duration
+from .taxonomy import Taxonomy
+
+UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    text: str
+    url: str | None  # None: shown as text (no page to link to)
+    hint: str = ""  # a tooltip, e.g. a taxonomy description
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    item: ActionItem
+    overdue: bool
+    postmortem: Postmortem
+    incident_url: str
+
+    @property
+    def status_label(self) -> str:
+        return self.item.status.replace("-", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    postmortem: Postmortem
+    url: str
+    severity: Link
+    cause: Link
+    services: tuple[Link, ...]
+    time_to_resolve: str
+    open_items: int
+    overdue_items: int
+    role: str = "primary"
+
+
+@dataclass(frozen=True, slots=True)
+class PostmortemView:
+    postmortem: Postmortem
+    facts: tuple[Fact, ...]
+    durations: tuple[tuple[str, str], ...]  # (label, "4h 17m")
+    action_rows: tuple[ActionRow, ...]
+    related: tuple[IncidentRow, ...]
+    earlier_same_cause: tuple[IncidentRow, ...]
+    similar: tuple[IncidentRow, ...]
+    runbooks: tuple[Link, ...]
+    is_draft: bool
+    status_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FacetIndexView:
+    title: str
+    description: str
+    values: tuple[tuple[FacetValue, Link, int, int], ...]  # value, link, primary count, contributing count
+    show_contributing: bool
+    kind: str = "facet-index"
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValueView:
+    title: str
+    value: FacetValue
+    facet_title: str
+    index_url: str
+    primary: tuple[IncidentRow, ...]
+    contributing: tuple[IncidentRow, ...]
+    median_time_to_resolve: str
+    open_actions: tuple[ActionRow, ...]
+    kind: str = "facet-value"
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    year: str
+    rows: tuple[IncidentRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentsView:
+    title: str
+    groups: tuple[YearGroup, ...]
+    total: int
+    kind: str = "incidents"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerGroup:
+    owner: str
+    anchor: str
+    rows: tuple[ActionRow, ...]
+    overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItemsView:
+    title: str
+    rows: tuple[ActionRow, ...]
+    owners: tuple[OwnerGroup, ...]
+    overdue: int
+    today: date
+    kind: str = "action-items"
+
+
+@dataclass(frozen=True, slots=True)
+class HomeView:
+    recent: tuple[IncidentRow, ...]
+    by_cause: tuple[tuple[Link, int], ...]
+    by_severity: tuple[tuple[Link, int], ...]
+    open_items: int
+    overdue_items: int
+    total: int
+    indexes: tuple[Link, ...]
+    kind: str = "home"
+
+
+class ViewBuilder:
+    """Builds views for one catalog. `url_of` maps a postmortem's src_uri to its URL."""
+
+    def __init__(self, taxonomy: Taxonomy, today: date, url_of: UrlOf, linked_ids: set[str]):
+        self.taxonomy = taxonomy
+        self.today = today
+        self.url_of = url_of
+        self.linked_ids = linked_ids  # postmortems that have a page in this build (drafts may not)
+
+    def severity_link(self, slug: str) -> Link:
+        entry = self.taxonomy.entry("severities", slug)
+        return Link(slug, SEVERITIES.url(slug), f"{entry.title}: {entry.description}" if entry else "")
+
+    def cause_link(self, slug: str) -> Link:
+        entry = self.taxonomy.entry("causes", slug)
+        return Link(entry.title if entry else slug, CAUSES.url(slug), entry.description if entry else "")
+
+    def plain(self, section: str, slug: str | None) -> tuple[Link, ...]:
+        if slug is None:
+            return ()
+        entry = self.taxonomy.entry(section, slug)
+        return (Link(entry.title if entry else slug, None, entry.description if entry else ""),)
+
+    def action_row(self, item: ActionItem, postmortem: Postmortem) -> ActionRow:
+        return ActionRow(item, item.is_overdue(self.today), postmortem, self.url_of(postmortem.src_uri))
+
+    def incident_row(self, postmortem: Postmortem, role: str = "primary") -> IncidentRow:
+        open_items = postmortem.open_action_items
+        return IncidentRow(
+            postmortem=postmortem,
+            url=self.url_of(postmortem.src_uri),
+            severity=self.severity_link(postmortem.severity),
+            cause=self.cause_link(postmortem.cause),
+            services=tuple(Link(s, SERVICES.url(s)) for s in postmortem.services),
+            time_to_resolve=human_duration(postmortem.timeline.time_to_resolve),
+            open_items=len(open_items),
+            overdue_items=sum(item.is_overdue(self.today) for item in open_items),
+            role=role,
+        )
+
+    def postmortem(
+        self,
+        postmortem: Postmortem,
+        by_id: dict[str, Postmortem],
+        earlier: Sequence[Postmortem] = (),
+        similar: Sequence[Postmortem] = (),
+        runbook_url: UrlOf | None = None,
+    ) -> PostmortemView:
+        p = postmortem
+        facts = (
+            Fact("Severity", (self.severity_link(p.severity),)),
+            Fact("Status", (Link(p.status.replace("-", " "), None),)),
+            Fact("Date", (Link(p.date.isoformat(), None),)),
+            Fact("Services", tuple(Link(s, SERVICES.url(s)) for s in p.services)),
+            Fact("Cause", (self.cause_link(p.cause),)),
+            Fact("Contributing", tuple(self.cause_link(c) for c in p.contributing)),
+            Fact("Trigger", self.plain("triggers", p.trigger)),
+            Fact("Detection", self.plain("detection", p.detection)),
+            Fact("Tags", tuple(Link(t, TAGS.url(t)) for t in p.tags)),
+            Fact("Authors", tuple(Link(a, None) for a in p.authors)),
+        )
+        durations = tuple(
+            (label, human_duration(value))
+            for label, value in (
+                ("Time to detect", p.timeline.time_to_detect),
+                ("Time to mitigate", p.timeline.time_to_mitigate),
+                ("Time to resolve", p.timeline.time_to_resolve),
+            )
+            if value is not None
+        )
+        related = tuple(self.incident_row(by_id[i]) for i in p.related if i in by_id and i in self.linked_ids)
+        runbook_url = runbook_url or page_url
+        return PostmortemView(
+            postmortem=p,
+            facts=tuple(fact for fact in facts if fact.links),
+            durations=durations,
+            action_rows=tuple(self.action_row(item, p) for item in p.action_items),
+            related=related,
+            earlier_same_cause=tuple(self.incident_row(e) for e in earlier),
+            similar=tuple(self.incident_row(s) for s in similar),
+            runbooks=tuple(Link(_runbook_title(r), runbook_url(r)) for r in p.runbooks),
+            is_draft=p.is_draft,
+            status_label=p.status.replace("-", " "),
+        )
+
+    def facet_index(self, title: str, description: str, values: Iterable[FacetValue]) -> FacetIndexView:
+        rows = tuple(
+            (value, Link(value.title, value.url, value.description), value.count, len(value.contributing))
+            for value in values
+        )
+        return FacetIndexView(title, description, rows, show_contributing=any(r[3] for r in rows))
+
+    def facet_value(self, value: FacetValue, facet_title: str) -> FacetValueView:
+        seen: set[tuple[str, int]] = set()
+        open_actions = []
+        for postmortem in value.primary:
+            for item in postmortem.open_action_items:
+                if (postmortem.id, item.index) not in seen:
+                    seen.add((postmortem.id, item.index))
+                    open_actions.append(self.action_row(item, postmortem))
+        median_seconds = value.median_time_to_resolve_seconds
+        return FacetValueView(
+            title=f"{value.facet.singular.capitalize()}: {value.title}",
+            value=value,
+            facet_title=value.facet.title,
+            index_url=value.facet.url(),
+            primary=tuple(self.incident_row(p) for p in value.primary),
+            contributing=tuple(self.incident_row(p, "contributing") for p in value.contributing),
+            median_time_to_resolve=human_duration(timedelta(seconds=median_seconds)) if median_seconds else "",
+            open_actions=tuple(sort_action_rows(open_actions)),
+        )
+
+
+def sort_action_rows(rows: Iterable[ActionRow]) -> list[ActionRow]:
+    """Overdue first, then by due date (undated last), then priority, then incident and item order."""
+    far = date.max
+    return sorted(
+        rows,
+        key=lambda r: (
+            not r.overdue,
+            r.item.due or far,
+            r.item.priority_rank,
+            r.postmortem.date,
+            r.postmortem.id,
+            r.item.index,
+        ),
+    )
+
+
+def page_url(src_uri: str, directory_urls: bool = True) -> str:
+    """MkDocs' URL for a Markdown source path (`a/b.md` -> `a/b/`, `a/index.md` -> `a/`)."""
+    stem = src_uri[: -len(".md")] if src_uri.endswith(".md") else src_uri
+    if stem == "index" or stem.endswith("/index"):
+        folder = stem[: -len("index")]
+        return folder if directory_urls else folder + "index.html"
+    return stem + "/" if directory_urls else stem + ".html"
+
+
+def _runbook_title(path: str) -> str:
+    name = path.rsplit("/", 1)[-1][: -len(".md")]
+    return name.replace("-", " ").replace("_", " ").capitalize()
+
+
+def count_links(counter: Counter, link_of: Callable[[str], Link], order: Iterable[str]) -> tuple[tuple[Link, int], ...]:
+    return tuple((link_of(slug), counter[slug]) for slug in order if counter[slug])
