@@ -72,8 +72,15 @@ def discover(docs_dir: Path, display_prefix: str) -> tuple[list[SourceRef], list
             if real != root and root not in real.parents:
                 escaping.append(ref)
                 diagnostics.append(
-                    Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", "file is a link to outside the content "
-                               "folder; copy it in instead (a build must not publish files from elsewhere)")
+                    Diagnostic(
+                        ref.display_path,
+                        1,
+                        1,
+                        Level.ERROR,
+                        "",
+                        "file is a link to outside the content "
+                        "folder; copy it in instead (a build must not publish files from elsewhere)",
+                    )
                 )
                 continue
             refs.append(ref)
@@ -130,9 +137,7 @@ def check_bytes(raw: bytes, ref: SourceRef, taxonomy: Taxonomy) -> FileCheck:
     document, loaded, diagnostics = read_front_matter(raw, ref.display_path)
     if loaded is None:
         return FileCheck(None, diagnostics)
-    return validate_front_matter(
-        loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy
-    )
+    return validate_front_matter(loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +184,11 @@ def build_catalog(
     postmortem_refs = [ref for ref in refs if is_postmortem(ref.src_uri, page_dirs)]
     checker.forget_missing({ref.src_uri for ref in postmortem_refs})
     diagnostics: list[Diagnostic] = list(extra_diagnostics)
-    checks: list[tuple[SourceRef, FileCheck]] = []
+    checks: list[FileCheck] = []
     for ref in postmortem_refs:
         result = checker.check(ref)
         diagnostics.extend(result.diagnostics)
-        checks.append((ref, result))
+        checks.append(result)
 
     id_counts = Counter(ref.id for ref in postmortem_refs)
     paths_by_id: dict[str, list[str]] = {}
@@ -198,7 +203,7 @@ def build_catalog(
 
     ids = frozenset(id_counts)
     valid: list[Postmortem] = []
-    for ref, result in checks:
+    for result in checks:
         postmortem = result.postmortem
         if postmortem is None:
             continue
@@ -240,4 +245,3 @@ def _cross_file(
                 time_dependent=True,
             )
     return found
-

@@ -87,8 +87,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             real = Path(file.abs_src_path).resolve()
             if docs_root not in real.parents:
                 file.inclusion = InclusionLevel.EXCLUDED
-                extra.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", "file is a link to outside the "
-                                        "content folder; copy it in instead"))
+                extra.append(
+                    Diagnostic(
+                        ref.display_path,
+                        1,
+                        1,
+                        Level.ERROR,
+                        "",
+                        "file is a link to outside the content folder; copy it in instead",
+                    )
+                )
                 continue
             refs.append(ref)
 
@@ -149,8 +157,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             description = view.postmortem.impact.summary if isinstance(view, PostmortemView) else ""
             # Replace the author's meta whole: Material reads keys such as `template`, `hide` or `status`
             # from it and prints `title` unescaped, so only values we set and escaped reach the theme.
-            page.meta = {"title": html.escape(title), "description": html.escape(description),
-                         "template": POSTMORTEM_TEMPLATE}
+            page.meta = {
+                "title": html.escape(title),
+                "description": html.escape(description),
+                "template": POSTMORTEM_TEMPLATE,
+            }
             page.title = page.meta["title"]
         elif view is not None:
             title = getattr(view, "title", None) or page.title or config.site_name

@@ -135,4 +135,6 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
         options = config["plugins"].get(PLUGIN_NAME) or {}
     if not docs_dir.is_dir():
         raise ProjectError(f"content folder '{docs_dir}' does not exist")
-    return Project(path.resolve(), docs_dir.resolve(), settings_from_options(options if isinstance(options, dict) else {}))
+    return Project(
+        path.resolve(), docs_dir.resolve(), settings_from_options(options if isinstance(options, dict) else {})
+    )

@@ -104,8 +104,11 @@ def build_site(
             )
         )
         pages.extend(
-            GeneratedPage(facet_src(facet, value.slug), f"{facet.singular.capitalize()}: {value.title}",
-                          builder.facet_value(value, facet.title))
+            GeneratedPage(
+                facet_src(facet, value.slug),
+                f"{facet.singular.capitalize()}: {value.title}",
+                builder.facet_value(value, facet.title),
+            )
             for value in values
         )
 
@@ -118,7 +121,7 @@ def build_site(
 
 
 def _earlier_same_cause(postmortems: Sequence[Postmortem]) -> dict[str, tuple[Postmortem, ...]]:
-    """"Has this happened before?": earlier postmortems with the same primary cause and a shared service."""
+    """ "Has this happened before?": earlier postmortems with the same primary cause and a shared service."""
     buckets: dict[tuple[str, str], list[Postmortem]] = {}
     for p in reversed(newest_first(postmortems)):  # oldest first
         for service in p.services:
@@ -190,4 +193,3 @@ def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Cata
             *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
         ),
     )
-

@@ -107,7 +107,9 @@ def read_front_matter(raw: bytes, path: str):
     if loaded is not None and not isinstance(loaded.value, dict):
         kind = "empty" if loaded.value is None else f"a {_kind_name(loaded.value)}"
         position = loaded.value_positions.get("", Position(document.front_matter_line, 1))
-        diagnostics = [Diagnostic.at(path, position, Level.ERROR, "", f"front matter is {kind}, not a mapping of fields")]
+        diagnostics = [
+            Diagnostic.at(path, position, Level.ERROR, "", f"front matter is {kind}, not a mapping of fields")
+        ]
         loaded = None
     return document, loaded, diagnostics
 

@@ -117,7 +117,9 @@ class _Checker:
         assert spec.item is not None
         if not isinstance(value, list):
             hint = f"; write [{_show(value)}]" if isinstance(value, str) else ""
-            return self.error(where, f"{where} must be a list of {spec.item.name} values, got {_type_name(value)}{hint}")
+            return self.error(
+                where, f"{where} must be a list of {spec.item.name} values, got {_type_name(value)}{hint}"
+            )
         if len(value) < spec.min_items:
             return self.error(where, f"{where} must list at least {spec.min_items} {spec.item.name}")
         items = [self.check(spec.item, item, f"{where}.{index}") for index, item in enumerate(value)]
@@ -171,12 +173,15 @@ class _Checker:
                 return self.error(where, f"{where} '{_show(value)}' is not an ISO 8601 timestamp")
         if not isinstance(value, datetime):
             if isinstance(value, date):
-                return self.error(where, f"{where} must be a timestamp with a UTC offset "
-                                         f"(e.g. {value.isoformat()}T09:30:00Z), got a date")
+                return self.error(
+                    where,
+                    f"{where} must be a timestamp with a UTC offset (e.g. {value.isoformat()}T09:30:00Z), got a date",
+                )
             return self.wrong_type(where, "an ISO 8601 timestamp with a UTC offset", value)
         if value.tzinfo is None or value.utcoffset() is None:
-            return self.error(where, f"{where} has no UTC offset: add one, e.g. {value.isoformat()}Z or "
-                                     f"{value.isoformat()}-07:00")
+            return self.error(
+                where, f"{where} has no UTC offset: add one, e.g. {value.isoformat()}Z or {value.isoformat()}-07:00"
+            )
         return value
 
     def check_bool(self, spec: Field, value: object, where: str) -> object:
@@ -202,8 +207,10 @@ class _Checker:
             return self.wrong_type(where, "a page path such as runbooks/deploy.md", value)
         segments = value.split("/")
         if value.startswith("/") or "\\" in value or ".." in segments or not value.endswith(".md"):
-            return self.error(where, f"{where} '{_show(value)}' must be a .md path under the content folder, "
-                                     "without '..' or a leading '/'")
+            return self.error(
+                where,
+                f"{where} '{_show(value)}' must be a .md path under the content folder, without '..' or a leading '/'",
+            )
         return value
 
 
@@ -226,8 +233,11 @@ def validate_front_matter(
                 anchors[f"action_items.{index}.due"] = loaded.position_of(f"action_items.{index}.due")
     if not _SAFE_ID_RE.match(file_id):
         checker.report(
-            Level.WARNING, "id", f"file name '{file_id}' has spaces or non-ASCII characters; its URL will be "
-            "percent-encoded: name it like YYYY-MM-DD-what-happened.md", Position(1, 1)
+            Level.WARNING,
+            "id",
+            f"file name '{file_id}' has spaces or non-ASCII characters; its URL will be "
+            "percent-encoded: name it like YYYY-MM-DD-what-happened.md",
+            Position(1, 1),
         )
     if any(d.is_error for d in checker.diagnostics) or not isinstance(values, dict):
         return FileCheck(None, checker.diagnostics, anchors)
@@ -252,27 +262,40 @@ def _check_relations(checker: _Checker, values: dict[str, object], file_id: str)
             previous = (name, moment)
         started, day = timeline.get("started"), values.get("date")
         if isinstance(started, datetime) and isinstance(day, date) and started.date() != day:
-            checker.error("date", f"date {day.isoformat()} is not the day of timeline.started "
-                                  f"({started.isoformat()}, which is {started.date().isoformat()} in its own offset)")
+            checker.error(
+                "date",
+                f"date {day.isoformat()} is not the day of timeline.started "
+                f"({started.isoformat()}, which is {started.date().isoformat()} in its own offset)",
+            )
     day = values.get("date")
     file_date = _FILE_DATE_RE.match(file_id)
     if file_date and isinstance(day, date):
         if file_date.group(1) != day.isoformat():
-            checker.report(Level.WARNING, "date", f"file name starts with {file_date.group(1)} but date is "
-                                                  f"{day.isoformat()}; rename the file or fix the date")
+            checker.report(
+                Level.WARNING,
+                "date",
+                f"file name starts with {file_date.group(1)} but date is "
+                f"{day.isoformat()}; rename the file or fix the date",
+            )
     items = values.get("action_items")
     if values.get("status") == "published" and isinstance(items, list) and not items:
         if not values.get("no_action_items"):
-            checker.error("action_items", "a published postmortem needs action items, or "
-                                          "'no_action_items: <reason>' saying why there are none")
+            checker.error(
+                "action_items",
+                "a published postmortem needs action items, or 'no_action_items: <reason>' saying why there are none",
+            )
     if isinstance(items, list):
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
             if item.get("priority") == "high" and item.get("status") in ("open", "in-progress") and not item.get("due"):
                 where = f"action_items.{index}.due"
-                checker.report(Level.ERROR, where, f"{where} is required: the item is high priority and "
-                                                   f"{item['status']}", checker.loaded.position_of(where))
+                checker.report(
+                    Level.ERROR,
+                    where,
+                    f"{where} is required: the item is high priority and {item['status']}",
+                    checker.loaded.position_of(where),
+                )
 
 
 def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:

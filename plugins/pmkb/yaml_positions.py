@@ -139,7 +139,8 @@ class _Composer:
             value = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, node)
         except (ValueError, OverflowError, ConstructorError) as error:
             # e.g. 2019-02-30: the resolver calls it a timestamp, the calendar does not.
-            raise _Abort(position, self.current_path(), f"'{event.value}' is not a valid {tag[len(_STD):]}: {error}")
+            message = f"'{event.value}' is not a valid {tag[len(_STD) :]}: {error}"
+            raise _Abort(position, self.current_path(), message) from None
         if event.anchor is not None:
             self.anchors[event.anchor] = (value, 1)
         self.add(value, position)
