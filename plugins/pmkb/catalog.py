@@ -112,7 +112,8 @@ class FileChecker:
             stamp = (stat.st_mtime_ns, stat.st_size)
         except OSError as error:
             return FileCheck(None, [_unreadable(ref, error)])
-        entry = self.entries.get(ref.src_uri)
+        key = str(ref.abs_path)  # not src_uri: MkDocs keeps one plugin instance across configs in a process
+        entry = self.entries.get(key)
         if entry is not None and entry.stamp == stamp:
             return entry.check
         try:
@@ -121,12 +122,13 @@ class FileChecker:
             return FileCheck(None, [_unreadable(ref, error)])
         self.parsed += 1
         result = check_bytes(raw, ref, self.taxonomy)
-        self.entries[ref.src_uri] = _CacheEntry(stamp, result)
+        self.entries[key] = _CacheEntry(stamp, result)
         return result
 
     def forget_missing(self, present: set[str]) -> None:
-        for src_uri in set(self.entries) - present:
-            del self.entries[src_uri]
+        """Drop entries for files no longer present (`present` holds absolute paths)."""
+        for key in set(self.entries) - present:
+            del self.entries[key]
 
 
 def _unreadable(ref: SourceRef, error: OSError) -> Diagnostic:
@@ -182,7 +184,7 @@ def build_catalog(
     refs = list(refs)
     pages = {ref.src_uri for ref in refs}
     postmortem_refs = [ref for ref in refs if is_postmortem(ref.src_uri, page_dirs)]
-    checker.forget_missing({ref.src_uri for ref in postmortem_refs})
+    checker.forget_missing({str(ref.abs_path) for ref in postmortem_refs})
     diagnostics: list[Diagnostic] = list(extra_diagnostics)
     checks: list[FileCheck] = []
     for ref in postmortem_refs:
