@@ -119,7 +119,6 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             catalog,
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
-            existing_pages={ref.src_uri for ref in refs},
         )
         self.views = {**self.site.postmortem_views, HOME_SRC: self.site.home}
         for page in self.site.pages:

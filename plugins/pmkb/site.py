@@ -66,12 +66,11 @@ def build_site(
     include_drafts: bool = False,
     directory_urls: bool = True,
     similar: SimilarFinder | None = None,
-    existing_pages: set[str] | frozenset[str] = frozenset(),
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
-    `include_drafts` lists drafts too (plugin option `drafts: true`); `existing_pages` are the site's other
-    Markdown pages, so runbook links resolve the way MkDocs will write them.
+    `include_drafts` lists drafts too (plugin option `drafts: true`); `similar` finds each postmortem's most
+    similar incidents (the search index provides it).
     """
     listed = list(catalog.listed(include_drafts))
 
