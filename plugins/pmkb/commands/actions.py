@@ -1,0 +1,113 @@
+"""`pmkb actions [--owner X] [--overdue] [--json]`: open action items across the knowledge base.
+
+The same items, in the same order, as the site's /action-items/ page: open or in-progress items of the postmortems
+the site lists (drafts only when the plugin option `drafts` is on), overdue first, then by due date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..exports import action_item_record
+from ..project import find_project
+from ..views import ActionRow, page_url, sort_action_rows
+
+COLUMNS = ("DUE", "OWNER", "PRIORITY", "STATUS", "INCIDENT", "ITEM")
+EXIT_NONE = 1  # nothing matched, like grep
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Overdue items come first, then by due date (undated last), then priority. 'Today' is PMKB_TODAY when set. "
+        "Exit status: 0 when items are listed, 1 when none match (one line on stderr; --json still prints []), "
+        "2 on usage errors. Postmortems with lint errors are left out (a note on stderr says how many)."
+    )
+    parser.add_argument("--owner", metavar="X", help="only items owned by X (case-insensitive, whole owner)")
+    parser.add_argument("--overdue", action="store_true", help="only overdue items")
+    parser.add_argument("--json", action="store_true", help="print a JSON array (the /action-items.json records)")
+
+
+def record(row: ActionRow) -> dict[str, object]:
+    """One item as in /action-items.json: incident, incident_title, url, index, the item's fields, overdue."""
+    result: dict[str, object] = {
+        "incident": row.postmortem.id,
+        "incident_title": row.postmortem.title,
+        "url": row.incident_url,
+        "index": row.item.index,
+    }
+    result.update(action_item_record(row.item))
+    result["overdue"] = row.overdue
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    project = find_project(args.config_file)
+    catalog = project.catalog()
+    today = catalog.today
+    rows = [
+        ActionRow(item, item.is_overdue(today), postmortem, page_url(postmortem.src_uri))
+        for postmortem in catalog.listed(project.settings.drafts)
+        for item in postmortem.open_action_items
+    ]
+    if args.owner is not None:
+        wanted = " ".join(args.owner.split()).casefold()
+        rows = [row for row in rows if " ".join(row.item.owner.split()).casefold() == wanted]
+    if args.overdue:
+        rows = [row for row in rows if row.overdue]
+    rows = sort_action_rows(rows)
+
+    invalid = len(catalog.ids) - len(catalog.postmortems)
+    if invalid > 0:
+        which = (
+            f"{invalid} postmortems have lint errors and are" if invalid != 1 else "1 postmortem has lint errors and is"
+        )
+        print(f"pmkb actions: note: {which} left out (see pmkb lint)", file=sys.stderr)
+
+    if args.json:
+        records = [record(row) for row in rows]
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+    elif rows:
+        print(_table(rows))
+    if not rows:
+        print(f"pmkb actions: no {_what(args)} (as of {today.isoformat()})", file=sys.stderr)
+        return EXIT_NONE
+    if not args.json:
+        overdue = sum(row.overdue for row in rows)
+        print(
+            f"pmkb actions: {len(rows)} {_what(args, len(rows))}, {overdue} overdue (as of {today.isoformat()})",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _what(args: argparse.Namespace, count: int = 0) -> str:
+    """`open action items`, `overdue action items owned by 'sre'`."""
+    kind = "overdue" if args.overdue else "open"
+    owner = f" owned by '{args.owner}'" if args.owner is not None else ""
+    return f"{kind} action item{'s' * (count != 1)}{owner}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _table(rows: list[ActionRow]) -> str:
+    cells = [
+        (
+            row.item.due.isoformat() + (" overdue" if row.overdue else "") if row.item.due else "-",
+            _one_line(row.item.owner),
+            row.item.priority or "-",
+            row.item.status,
+            row.postmortem.id,
+            _one_line(row.item.title),
+        )
+        for row in rows
+    ]
+    widths = [max(len(column), *(len(cell[index]) for cell in cells)) for index, column in enumerate(COLUMNS)]
+
+    def line(values) -> str:
+        return "  ".join(value.ljust(width) for value, width in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(COLUMNS), *(line(cell) for cell in cells)])
