@@ -396,3 +396,13 @@ def test_the_shipped_knowledge_base_builds_strict(tmp_path):
     build(config)
     assert (tmp_path / "site/2019/2019-03-25-boskos-crash-loop-blocks-gce-e2e-jobs/index.html").is_file()
     assert (tmp_path / "site/runbooks/landing-team-procedures/index.html").is_file()
+
+
+def test_guide_page_is_generated_from_the_taxonomy_in_force_and_in_the_nav(kb):
+    severities = [{"slug": "P1", "title": "Page", "description": "Wakes someone up."}]
+    kb.set_config({"taxonomy": {"severities": severities}})
+    site = kb.build(strict=True)
+    page = read_page(site, "guide/")
+    assert "<code>P1</code>" in page.html and "<code>SEV1</code>" not in page.html
+    nav = read_page(site, "").tree.find("nav", "md-nav--primary")
+    assert "How to write a postmortem" in nav.all_text()

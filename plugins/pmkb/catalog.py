@@ -168,9 +168,14 @@ class Catalog:
         return tuple(p for p in self.postmortems if include_drafts or not p.is_draft)
 
 
+def chronological_key(p: Postmortem) -> tuple[date, float, str]:
+    """When it happened: the day, then the start instant (drafts may have none), then the id as a tie-break."""
+    started = p.timeline.started.timestamp() if p.timeline.started is not None else float("-inf")
+    return (p.date, started, p.id)
+
+
 def newest_first(postmortems: Iterable[Postmortem]) -> list[Postmortem]:
-    ordered = sorted(postmortems, key=lambda p: p.id)
-    return sorted(ordered, key=lambda p: (p.date, p.timeline.started or p.date), reverse=True)
+    return sorted(postmortems, key=chronological_key, reverse=True)
 
 
 def build_catalog(

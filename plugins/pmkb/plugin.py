@@ -29,6 +29,7 @@ log = get_plugin_logger(__name__)
 
 POSTMORTEM_TEMPLATE = "pmkb/postmortem.html"
 LISTING_TEMPLATE = "pmkb/listing.html"
+TEMPLATES_BY_KIND = {"guide": "pmkb/guide.html"}  # every other generated page: LISTING_TEMPLATE
 MAX_ERRORS_SHOWN = 200
 
 
@@ -119,6 +120,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             catalog,
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
+            content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
         )
         self.views = {**self.site.postmortem_views, HOME_SRC: self.site.home}
         for page in self.site.pages:
@@ -164,7 +166,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             page.title = page.meta["title"]
         elif view is not None:
             title = getattr(view, "title", None) or page.title or config.site_name
-            page.meta = {**page.meta, "template": LISTING_TEMPLATE}
+            kind = getattr(getattr(view, "view", view), "kind", "")
+            page.meta = {**page.meta, "template": TEMPLATES_BY_KIND.get(kind, LISTING_TEMPLATE)}
             if src_uri != HOME_SRC:
                 page.meta["title"] = html.escape(title)
                 page.title = page.meta["title"]

@@ -5,13 +5,15 @@ Everything here is linear in the number of postmortems and action items, and kno
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import exports
-from .catalog import Catalog, newest_first
+from .catalog import Catalog, chronological_key, newest_first
 from .facets import PAGED_FACETS, YEARS, Facet, facet_values
+from .guide import GUIDE_SRC, GUIDE_TITLE, build_guide
 from .model import Postmortem
 from .views import (
     ActionItemsView,
@@ -66,6 +68,7 @@ def build_site(
     include_drafts: bool = False,
     directory_urls: bool = True,
     similar: SimilarFinder | None = None,
+    content_folder: str = "postmortems",
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
@@ -111,6 +114,9 @@ def build_site(
             for value in values
         )
 
+    guide = build_guide(catalog.taxonomy, catalog.today, content_folder)
+    pages.append(GeneratedPage(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
+
     home = _home_view(builder, listed, catalog)
     files = {
         "postmortems.json": exports.postmortems_json(listed, url_of),
@@ -120,33 +126,30 @@ def build_site(
 
 
 def _earlier_same_cause(postmortems: Sequence[Postmortem]) -> dict[str, tuple[Postmortem, ...]]:
-    """ "Has this happened before?": earlier postmortems with the same primary cause and a shared service."""
-    buckets: dict[tuple[str, str], list[Postmortem]] = {}
-    for p in reversed(newest_first(postmortems)):  # oldest first
+    """"Has this happened before?": earlier postmortems with the same primary cause and a shared service.
+
+    Buckets are kept in time order and searched with bisect, so one cause on one service across thousands of
+    incidents stays n log n rather than quadratic.
+    """
+    buckets: dict[tuple[str, str], list[tuple[tuple, Postmortem]]] = {}
+    for p in postmortems:
         for service in p.services:
-            buckets.setdefault((p.cause, service), []).append(p)
+            buckets.setdefault((p.cause, service), []).append((chronological_key(p), p))
+    for bucket in buckets.values():
+        bucket.sort(key=lambda entry: entry[0])
     result: dict[str, tuple[Postmortem, ...]] = {}
     for p in postmortems:
-        key = (p.date, p.timeline.started or p.date, p.id)
+        key = chronological_key(p)
         found: dict[str, Postmortem] = {}
         for service in p.services:
-            for other in buckets.get((p.cause, service), ()):
-                other_key = (other.date, other.timeline.started or other.date, other.id)
-                if _earlier(other_key, key) and other.id not in p.related:
+            bucket = buckets[(p.cause, service)]
+            end = bisect_left(bucket, key, key=lambda entry: entry[0])
+            for _, other in bucket[max(0, end - EARLIER_LIMIT - len(p.related)) : end]:
+                if other.id not in p.related:
                     found[other.id] = other
         if found:
             result[p.id] = tuple(newest_first(found.values())[:EARLIER_LIMIT])
     return result
-
-
-def _earlier(a: tuple, b: tuple) -> bool:
-    # Dates first; a timestamp only decides between two incidents of the same day.
-    if a[0] != b[0]:
-        return a[0] < b[0]
-    try:
-        return (a[1], a[2]) < (b[1], b[2])
-    except TypeError:  # a date against a datetime: drafts may lack `started`
-        return a[2] < b[2]
 
 
 def _incidents_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> IncidentsView:
@@ -190,5 +193,6 @@ def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Cata
             Link("All incidents", "incidents/"),
             Link("Open action items", "action-items/"),
             *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
+            Link(GUIDE_TITLE, GUIDE_SRC[: -len("index.md")]),
         ),
     )
