@@ -375,3 +375,10 @@ def test_broken_taxonomy_is_reported_with_its_position(kb):
     kb.set_config({"taxonomy": "taxonomy.yml"})
     found = [d for d in diagnostics(kb) if d.path == "taxonomy.yml"]
     assert found and found[0].line == 2 and "must match" in found[0].message
+
+
+def test_same_day_postmortems_with_and_without_a_start_time_sort_without_error(kb):
+    kb.add("2024-05-02-draft", status="draft", timeline=None, action_items=None)
+    kb.add(PID)
+    catalog = find_project(kb.config).catalog(today=date(2026, 11, 21))
+    assert [p.id for p in catalog.postmortems] == [PID, "2024-05-02-draft"]
