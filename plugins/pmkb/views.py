@@ -123,6 +123,11 @@ class ActionItemsView:
     today: date
     kind: str = "action-items"
 
+    @property
+    def owner_classes(self) -> dict[str, str]:
+        """Owner -> the CSS class its rows carry (the same string as its anchor)."""
+        return {group.owner: group.anchor for group in self.owners}
+
 
 @dataclass(frozen=True, slots=True)
 class HomeView:
