@@ -10,6 +10,24 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines() splits at
+
+
+def printable(text: str) -> str:
+    """Invisible characters (a line break in a file name or key) spelled out, so output stays one line."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value quoted in a message: on one line and at most `limit` characters."""
+    try:
+        text = str(value)
+    except ValueError:  # an int with more digits than Python will print
+        text = "<a very large number>"
+    if any(char in LINE_BREAKS for char in text):
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class Level(enum.StrEnum):
     ERROR = "error"
@@ -45,8 +63,12 @@ class Diagnostic:
 
     def __post_init__(self) -> None:
         # One line, always: a diagnostic is read in terminals, CI logs and annotations.
-        if "\n" in self.message or "\r" in self.message:
+        if any(char in LINE_BREAKS for char in self.message):
             object.__setattr__(self, "message", " ".join(self.message.split()))
+        for name in ("path", "field"):
+            value = getattr(self, name)
+            if not value.isprintable():
+                object.__setattr__(self, name, printable(value))
 
     @classmethod
     def at(

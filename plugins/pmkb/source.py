@@ -60,14 +60,21 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        offset = error.start
-        line = raw.count(b"\n", 0, offset) + 1
-        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
-        message = f"file is not valid UTF-8: byte 0x{raw[offset]:02x} cannot be decoded (MkDocs would fail too)"
+        # `error.object` is the input after the BOM; everything before the bad byte decoded. Count lines and
+        # columns in characters, as everywhere else.
+        data, offset = error.object, error.start
+        before = _normalize_newlines(data[:offset].decode("utf-8"))
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        message = f"file is not valid UTF-8: byte 0x{data[offset]:02x} cannot be decoded (MkDocs would fail too)"
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            message = "file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8"
         return None, [Diagnostic(path, line, column, Level.ERROR, "", message)]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, []
+    return _normalize_newlines(text), []
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def split_document(text: str, path: str) -> SourceDocument:
@@ -119,4 +126,8 @@ def _kind_name(value: object) -> str:
         return "list"
     if isinstance(value, str):
         return "string"
-    return type(value).__name__
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__  # date, datetime

@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from .diagnostics import Diagnostic, Level, Position
+from .diagnostics import Diagnostic, Level, Position, printable, shown
 from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Required
 from .model import ActionItem, Impact, Postmortem, Timeline
 from .taxonomy import SLUG_RE, Taxonomy
 from .yaml_positions import LoadedYaml
 
 _INVALID = object()
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: `$` would allow a final newline
 _FILE_DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
-_SAFE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
+_MAX_INT = 2**63 - 1  # what JSON consumers and databases can hold; beyond it str() may even refuse the number
 
 
 @dataclass(slots=True)
@@ -60,9 +61,9 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _show(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _show_exact(value: str) -> str:
+    """A slug or keyword quoted in a message, invisible characters spelled out (`'abc\\n' is not a slug`)."""
+    return shown(printable(value))
 
 
 class _Checker:
@@ -90,7 +91,9 @@ class _Checker:
 
     def check_mapping(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, dict):
-            return self.wrong_type(where or "front matter", "a mapping of fields", value)
+            if not where:  # the whole front matter: field "" like every other file-level diagnostic
+                return self.error("", f"front matter must be a mapping of fields, got {_type_name(value)}")
+            return self.wrong_type(where, "a mapping of fields", value)
         result: dict[str, object] = {}
         for child in spec.fields:
             child_path = f"{where}.{child.name}" if where else child.name
@@ -110,13 +113,14 @@ class _Checker:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
                 position = self.loaded.key_positions.get(key_path) or self.loaded.position_of(key_path)
-                self.report(Level.WARNING, key_path, f"unknown key '{key}'{hint}", position)
+                message = f"unknown key '{_show_exact(key)}'{hint}"
+                self.report(Level.WARNING, printable(key_path), message, position)
         return result
 
     def check_list(self, spec: Field, value: object, where: str) -> object:
         assert spec.item is not None
         if not isinstance(value, list):
-            hint = f"; write [{_show(value)}]" if isinstance(value, str) else ""
+            hint = f"; write [{shown(value)}]" if isinstance(value, str) else ""
             return self.error(
                 where, f"{where} must be a list of {spec.item.name} values, got {_type_name(value)}{hint}"
             )
@@ -137,10 +141,10 @@ class _Checker:
     def check_slug(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, str):
             return self.wrong_type(where, f"a {spec.name} slug", value)
-        if not SLUG_RE.match(value):
+        if not SLUG_RE.fullmatch(value):  # not match: `$` also matches before a final newline
             suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-            hint = f"; try '{suggestion}'" if suggestion and SLUG_RE.match(suggestion) else ""
-            return self.error(where, f"{spec.name} '{_show(value)}' is not a slug (lowercase a-z, 0-9, -){hint}")
+            hint = f"; try '{shown(suggestion)}'" if suggestion and SLUG_RE.fullmatch(suggestion) else ""
+            return self.error(where, f"{spec.name} '{_show_exact(value)}' is not a slug (lowercase a-z, 0-9, -){hint}")
         return value
 
     def check_choice(self, spec: Field, value: object, where: str) -> object:
@@ -151,14 +155,14 @@ class _Checker:
             return value
         same_case = [choice for choice in allowed if choice.lower() == value.lower()]
         hint = f"; did you mean '{same_case[0]}'?" if same_case else ""
-        return self.error(where, f"{where} '{_show(value)}' is not one of {', '.join(allowed)}{hint}")
+        return self.error(where, f"{where} '{_show_exact(value)}' is not one of {', '.join(allowed)}{hint}")
 
     def check_date(self, spec: Field, value: object, where: str) -> object:
         if isinstance(value, datetime):
             return self.error(where, f"{where} must be a date (YYYY-MM-DD), got a timestamp")
         if isinstance(value, date):
             return value
-        if isinstance(value, str) and _DATE_RE.match(value):
+        if isinstance(value, str) and _DATE_RE.fullmatch(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
@@ -170,7 +174,7 @@ class _Checker:
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                return self.error(where, f"{where} '{_show(value)}' is not an ISO 8601 timestamp")
+                return self.error(where, f"{where} '{shown(value)}' is not an ISO 8601 timestamp")
         if not isinstance(value, datetime):
             if isinstance(value, date):
                 return self.error(
@@ -191,15 +195,20 @@ class _Checker:
         if not isinstance(value, int) or isinstance(value, bool):
             return self.wrong_type(where, "a whole number", value)
         if spec.minimum is not None and value < spec.minimum:
-            return self.error(where, f"{where} must be at least {spec.minimum}, got {value}")
+            return self.error(where, f"{where} must be at least {spec.minimum}, got {shown(value)}")
+        if value > _MAX_INT:
+            return self.error(where, f"{where} is too large: at most {_MAX_INT}")
         return value
 
     def check_url(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, str):
             return self.wrong_type(where, "an http(s) URL", value)
-        parts = urlsplit(value) if not re.search(r"[\s\x00-\x1f\x7f]", value) else None
+        try:
+            parts = urlsplit(value) if not re.search(r"[\s\x00-\x1f\x7f]", value) else None
+        except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            return self.error(where, f"{where} '{_show(value)}' is not an http(s) URL")
+            return self.error(where, f"{where} '{shown(value)}' is not an http(s) URL")
         return value
 
     def check_page(self, spec: Field, value: object, where: str) -> object:
@@ -209,7 +218,7 @@ class _Checker:
         if value.startswith("/") or "\\" in value or ".." in segments or not value.endswith(".md"):
             return self.error(
                 where,
-                f"{where} '{_show(value)}' must be a .md path under the content folder, without '..' or a leading '/'",
+                f"{where} '{shown(value)}' must be a .md path under the content folder, without '..' or a leading '/'",
             )
         return value
 
@@ -231,11 +240,11 @@ def validate_front_matter(
         if isinstance(items, list):
             for index in range(len(items)):
                 anchors[f"action_items.{index}.due"] = loaded.position_of(f"action_items.{index}.due")
-    if not _SAFE_ID_RE.match(file_id):
+    if not _SAFE_ID_RE.fullmatch(file_id):
         checker.report(
             Level.WARNING,
             "id",
-            f"file name '{file_id}' has spaces or non-ASCII characters; its URL will be "
+            f"file name '{shown(file_id)}' has spaces or non-ASCII characters; its URL will be "
             "percent-encoded: name it like YYYY-MM-DD-what-happened.md",
             Position(1, 1),
         )

@@ -8,6 +8,7 @@ itself with a bounded depth and a bounded alias expansion.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import yaml
@@ -15,7 +16,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from .diagnostics import Diagnostic, Level, Position
+from .diagnostics import Diagnostic, Level, Position, printable, shown
 
 try:  # The C parser is about 4x faster on front matter; fall back where libyaml is missing.
     from yaml import CSafeLoader as _EventLoader
@@ -24,11 +25,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_DEPTH = 32
 MAX_NODES = 20_000  # after alias expansion: bounds the work an alias bomb can cause
+MAX_KEY_LENGTH = 1024  # YAML's own limit for plain keys; `? key` syntax would otherwise allow any length
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
 _SEQUENCE_TAGS = {None, "!", _STD + "seq"}
 _MAPPING_TAGS = {None, "!", _STD + "map"}
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 
@@ -81,8 +84,13 @@ def _short_tag(tag: str) -> str:
 
 
 class _Composer:
-    def __init__(self, first_line: int):
+    def __init__(self, first_line: int, text: str = ""):
         self.first_line = first_line
+        # YAML also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors and MkDocs do not. When the
+        # text holds one, positions are recomputed from the character index so that lines are counted at "\n" only.
+        self.newlines: list[int] | None = None
+        if any(char in text for char in _YAML_ONLY_BREAKS):
+            self.newlines = [index for index, char in enumerate(text) if char == "\n"]
         self.result = LoadedYaml(value=None)
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[object, int]] = {}
@@ -93,7 +101,11 @@ class _Composer:
     def position(self, mark: yaml.Mark | None) -> Position:
         if mark is None:
             return Position(self.first_line, 1)
-        return Position(mark.line + self.first_line, mark.column + 1)
+        if self.newlines is None:
+            return Position(mark.line + self.first_line, mark.column + 1)
+        line = bisect.bisect_left(self.newlines, mark.index)  # line breaks before the mark
+        start = self.newlines[line - 1] + 1 if line else 0
+        return Position(line + self.first_line, mark.index - start + 1)
 
     def current_path(self) -> str:
         if not self.stack:
@@ -132,15 +144,22 @@ class _Composer:
         if tag is None or tag == "!":
             tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
         position = self.position(event.start_mark)
+        if tag == _STD + "merge":
+            raise _Abort(position, self.current_path(), "YAML merge keys ('<<') are not supported: write the keys out")
         if tag not in _SCALAR_TAGS:
-            raise _Abort(position, self.current_path(), f"YAML tag '{_short_tag(tag)}' is not allowed")
+            raise _Abort(position, self.current_path(), f"YAML tag '{shown(_short_tag(tag))}' is not allowed")
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        kind = tag[len(_STD) :]
         try:
             value = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, node)
         except (ValueError, OverflowError, ConstructorError) as error:
             # e.g. 2019-02-30: the resolver calls it a timestamp, the calendar does not.
-            message = f"'{event.value}' is not a valid {tag[len(_STD) :]}: {error}"
+            message = f"'{shown(event.value)}' is not a valid {kind}: {shown(str(error), 120)}"
             raise _Abort(position, self.current_path(), message) from None
+        except (KeyError, IndexError, AttributeError, TypeError):
+            # An explicit tag on text that does not fit it (`!!bool maybe`, `!!int ""`, `!!timestamp soon`):
+            # PyYAML's constructors trust the resolver to have vetted the text and fail in odd ways.
+            raise _Abort(position, self.current_path(), f"'{shown(event.value)}' is not a valid {kind}") from None
         if event.anchor is not None:
             self.anchors[event.anchor] = (value, 1)
         self.add(value, position)
@@ -148,7 +167,8 @@ class _Composer:
     def alias(self, event: yaml.AliasEvent) -> None:
         position = self.position(event.start_mark)
         if event.anchor not in self.anchors:
-            raise _Abort(position, self.current_path(), f"alias '*{event.anchor}' names no anchor defined before it")
+            message = f"alias '*{shown(event.anchor)}' names no anchor defined before it"
+            raise _Abort(position, self.current_path(), message)
         value, size = self.anchors[event.anchor]
         self.count(size, event.start_mark)
         self.add(value, position)
@@ -159,7 +179,7 @@ class _Composer:
         is_mapping = isinstance(event, yaml.MappingStartEvent)
         allowed = _MAPPING_TAGS if is_mapping else _SEQUENCE_TAGS
         if event.tag not in allowed:
-            raise _Abort(position, self.current_path(), f"YAML tag '{_short_tag(event.tag)}' is not allowed")
+            raise _Abort(position, self.current_path(), f"YAML tag '{shown(_short_tag(event.tag))}' is not allowed")
         if len(self.stack) >= MAX_DEPTH:
             raise _Abort(position, self.current_path(), f"front matter is nested deeper than {MAX_DEPTH} levels")
         if self.stack and isinstance(self.stack[-1].container, dict) and self.stack[-1].pending_key is None:
@@ -197,11 +217,16 @@ class _Composer:
     def add_key(self, frame: _Frame, key: object, position: Position | None) -> None:
         assert position is not None  # collections as keys are refused in start_collection
         name = key if isinstance(key, str) else _key_text(key)
+        if len(name) > MAX_KEY_LENGTH:
+            message = f"a mapping key is {len(name)} characters long; at most {MAX_KEY_LENGTH} allowed"
+            raise _Abort(position, frame.path, message)
         path = _join(frame.path, name)
         if name in frame.container:
             first = self.result.key_positions[path]
             raise _Abort(
-                position, path, f"duplicate key '{name}' (first written at line {first.line}); YAML keeps only one"
+                position,
+                path,
+                f"duplicate key '{shown(name)}' (first written at line {first.line}); YAML keeps only one",
             )
         self.result.key_positions[path] = position
         frame.pending_key = name
@@ -212,7 +237,12 @@ def _key_text(key: object) -> str:
         return "null"
     if isinstance(key, bool):
         return "true" if key else "false"
-    return str(key)
+    try:
+        return str(key)
+    except ValueError:  # an int too long for str() (`0x` and thousands of digits)
+        return f"<a number of {key.bit_length()} bits>" if isinstance(key, int) else "<unprintable key>"
+
+
 
 
 def load_yaml(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None, list[Diagnostic]]:
@@ -220,21 +250,26 @@ def load_yaml(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None,
 
     Returns the values, or None with one error diagnostic when the YAML cannot be read.
     """
-    composer = _Composer(first_line)
+    composer = _Composer(first_line, text)
     try:
         for event in yaml.parse(text, Loader=_EventLoader):
             composer.feed(event)
     except _Abort as abort:
-        return None, [Diagnostic.at(path, abort.position, Level.ERROR, abort.field, abort.message)]
+        return None, [Diagnostic.at(path, abort.position, Level.ERROR, printable(abort.field), abort.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "malformed YAML"
         message = f"malformed YAML: {problem}"
         if error.context and error.problem:
             message = f"malformed YAML: {problem} ({error.context})"
-        return None, [Diagnostic.at(path, composer.position(mark), Level.ERROR, composer.current_path(), message)]
+        field = printable(composer.current_path())
+        return None, [Diagnostic.at(path, composer.position(mark), Level.ERROR, field, message)]
     except yaml.YAMLError as error:  # ReaderError: a control character, for instance
-        line = first_line + text.count("\n", 0, getattr(error, "position", 0) or 0)
+        offset = getattr(error, "position", 0) or 0
+        if _EventLoader is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
+        line = first_line + text.count("\n", 0, offset)
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         message = f"malformed YAML: {str(error).splitlines()[0] if str(error) else 'unreadable'}"
-        return None, [Diagnostic(path, line, 1, Level.ERROR, "", message)]
+        return None, [Diagnostic(path, line, column, Level.ERROR, "", message)]
     return composer.result, []
