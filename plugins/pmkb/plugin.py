@@ -18,8 +18,8 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .catalog import FileChecker, SourceRef, build_catalog, is_postmortem, normalize_page_dirs
-from .diagnostics import Diagnostic, Level
+from .catalog import FileChecker, build_catalog, discover, is_postmortem, normalize_page_dirs, reserved_problem
+from .diagnostics import Diagnostic
 from .project import today_from_environment
 from .site import HOME_SRC, Site, build_site
 from .taxonomy import load_taxonomy
@@ -78,28 +78,23 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         assert self.checker is not None
         page_dirs = normalize_page_dirs(self.config.pages)
         prefix = self.display_prefix = _display_prefix(config)
-        docs_root = Path(config.docs_dir).resolve()
-        refs: list[SourceRef] = []
+        # The same walk as `pmkb lint` (so both judge the same files), kept to the pages MkDocs will build.
+        pages = {
+            file.src_uri: file
+            for file in files
+            if file.is_documentation_page() and file.abs_src_path is not None and not file.inclusion.is_excluded()
+        }
+        found, link_diagnostics = discover(Path(config.docs_dir), prefix, excluded=lambda relative: False)
+        refs = [ref for ref in found if ref.src_uri in pages]
         extra = list(self.taxonomy_diagnostics)
-        for file in files:
-            if not file.is_documentation_page() or file.abs_src_path is None:
-                continue
-            ref = SourceRef(file.src_uri, Path(file.abs_src_path), prefix + file.src_uri)
-            real = Path(file.abs_src_path).resolve()
-            if docs_root not in real.parents:
+        extra.extend(d for d in link_diagnostics if d.path[len(prefix) :] in pages)
+        known = {ref.src_uri for ref in refs}
+        for src_uri, file in pages.items():
+            if src_uri not in known:  # a bad link, or below a link to a folder outside the content folder
                 file.inclusion = InclusionLevel.EXCLUDED
-                extra.append(
-                    Diagnostic(
-                        ref.display_path,
-                        1,
-                        1,
-                        Level.ERROR,
-                        "",
-                        "file is a link to outside the content folder; copy it in instead",
-                    )
-                )
-                continue
-            refs.append(ref)
+        for ref in refs:
+            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
+                pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
 
         catalog = build_catalog(
             refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra

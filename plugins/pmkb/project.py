@@ -8,7 +8,8 @@ without executing them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .catalog import (
     SourceRef,
     build_catalog,
     discover,
+    is_hidden,
     normalize_page_dirs,
 )
 from .diagnostics import Diagnostic
@@ -50,6 +52,7 @@ class PluginSettings:
     pages: tuple[str, ...] = DEFAULT_PAGE_DIRS
     drafts: bool = False
     extra: dict = field(default_factory=dict)
+    excluded: Callable[[str], bool] = is_hidden  # mkdocs.yml's exclude_docs, as MkDocs applies it
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,7 @@ class Project:
         return taxonomy, diagnostics
 
     def sources(self) -> tuple[list[SourceRef], list[Diagnostic]]:
-        refs, _escaping, diagnostics = discover(self.docs_dir, self.display_prefix)
-        return refs, diagnostics
+        return discover(self.docs_dir, self.display_prefix, self.settings.excluded)
 
     def catalog(self, today: date | None = None) -> Catalog:
         taxonomy, taxonomy_diagnostics = self.load_taxonomy()
@@ -135,6 +137,18 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
         options = config["plugins"].get(PLUGIN_NAME) or {}
     if not docs_dir.is_dir():
         raise ProjectError(f"content folder '{docs_dir}' does not exist")
-    return Project(
-        path.resolve(), docs_dir.resolve(), settings_from_options(options if isinstance(options, dict) else {})
-    )
+    settings = settings_from_options(options if isinstance(options, dict) else {})
+    exclude_docs = config.get("exclude_docs")
+    if isinstance(exclude_docs, str) and exclude_docs.strip():
+        settings = replace(settings, excluded=_exclude_docs_matcher(exclude_docs))
+    return Project(path.resolve(), docs_dir.resolve(), settings)
+
+
+def _exclude_docs_matcher(patterns: str) -> Callable[[str], bool]:
+    """MkDocs' `exclude_docs` (gitignore patterns, added to its defaults), matched the way MkDocs matches them."""
+    try:
+        from pathspec.gitignore import GitIgnoreSpec  # installed with MkDocs, which uses it for this option
+    except ImportError:  # pragma: no cover - MkDocs always brings pathspec
+        return is_hidden
+    spec = GitIgnoreSpec.from_lines(patterns.splitlines())
+    return lambda relative: is_hidden(relative) or spec.match_file(relative)

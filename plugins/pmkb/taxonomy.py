@@ -87,7 +87,7 @@ def _parse_sections(loaded: LoadedYaml, path: str, base: Taxonomy | None) -> tup
             if missing:
                 error(where, f"taxonomy entry needs a text {', '.join(missing)}")
                 continue
-            if not pattern.match(values["slug"]):
+            if not pattern.fullmatch(values["slug"]):
                 error(f"{where}.slug", f"taxonomy slug '{values['slug']}' must match {pattern.pattern}")
                 continue
             if any(existing.url_slug == values["slug"].lower() for existing in parsed):

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote
 
 from .facets import CAUSES, SERVICES, SEVERITIES, TAGS, FacetValue
 from .model import ActionItem, Postmortem, human_duration
@@ -275,8 +276,10 @@ def page_url(src_uri: str, directory_urls: bool = True) -> str:
     stem = src_uri[: -len(".md")] if src_uri.endswith(".md") else src_uri
     if stem == "index" or stem.endswith("/index"):
         folder = stem[: -len("index")]
-        return folder if directory_urls else folder + "index.html"
-    return stem + "/" if directory_urls else stem + ".html"
+        url = folder if directory_urls else folder + "index.html"
+    else:
+        url = stem + "/" if directory_urls else stem + ".html"
+    return quote(url)  # as MkDocs quotes File.url: `#`, `?` and `%` in file names stay part of the path
 
 
 def _runbook_title(path: str) -> str:
