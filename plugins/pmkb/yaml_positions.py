@@ -4,16 +4,21 @@ PyYAML's loaders forget positions, silently keep the last of two duplicate keys,
 `!!python/...` tags (unsafe loaders) and crash the interpreter on deeply nested input (the C composer recurses).
 This module reads the *event* stream instead, which libyaml produces iteratively, and composes plain values
 itself with a bounded depth and a bounded alias expansion.
+
+Most front matter is plain: no tags, anchors or aliases, shallow, no duplicate keys. For such text a fast path
+lets libyaml compose the node tree in C (nodes carry their positions) and walks it; anything unusual, and every
+error, goes through the event composer, so both paths give the same values, positions and diagnostics.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .diagnostics import Diagnostic, Level, Position, printable, shown
@@ -245,11 +250,118 @@ def _key_text(key: object) -> str:
 
 
 
+# Text the fast path leaves to the event composer: a tag, anchor or alias at the start of a token, a merge key,
+# a line break that YAML and editors count differently, or nesting too deep for libyaml's recursive composer
+# (it crashes the interpreter near 100,000 levels; a bracket or a leading indicator is at most one level each).
+_TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[!&*]", re.MULTILINE)
+_DEEP_LINE = re.compile(r"^[ \t?:-]{1000}", re.MULTILINE)
+_FAST_DEPTH_LIMIT = 1000  # libyaml's composer has been seen to survive 10,000 levels and crash at 100,000
+_STR, _SEQ, _MAP = _STD + "str", _STD + "seq", _STD + "map"
+
+
+class _PlainLoader(_EventLoader):
+    """libyaml's composer with a memo on implicit tag resolution (front matter repeats keys and values a lot)
+    and without path resolvers, which pmkb never registers."""
+
+    _tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return _SEQ if kind is SequenceNode else _MAP
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 50_000 and len(value) < 200:
+                self._tags[key] = tag
+        return tag
+
+
+class _NotPlain(Exception):
+    """The fast path met something it leaves to the event composer."""
+
+
+def _load_plain(text: str, first_line: int) -> LoadedYaml | None:
+    """The fast path: libyaml composes in C, a short walk converts. None when the text is not plain."""
+    if ("!" in text or "&" in text or "*" in text) and _TAG_ANCHOR_ALIAS.search(text):
+        return None
+    if "<<" in text or any(char in text for char in _YAML_ONLY_BREAKS):
+        return None
+    if text.count("[") + text.count("{") > _FAST_DEPTH_LIMIT:
+        return None
+    if len(text) >= _FAST_DEPTH_LIMIT and _DEEP_LINE.search(text):
+        return None
+    try:
+        root = yaml.compose(text, Loader=_PlainLoader)
+    except yaml.YAMLError:
+        return None  # the event composer reports it, with its position
+    result = LoadedYaml(value=None)
+    values, keys = result.value_positions, result.key_positions
+    budget = [MAX_NODES]
+
+    def convert(node: yaml.Node, path: str, depth: int) -> object:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _NotPlain
+        mark = node.start_mark
+        values[path] = Position(mark.line + first_line, mark.column + 1)
+        tag = node.tag
+        if tag == _STR and type(node) is ScalarNode:
+            return node.value
+        if depth >= MAX_DEPTH:
+            raise _NotPlain
+        if type(node) is ScalarNode:
+            if tag not in _SCALAR_TAGS:
+                raise _NotPlain
+            try:
+                return SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, node)
+            except Exception:
+                raise _NotPlain from None
+        prefix = path + "." if path else ""
+        if type(node) is SequenceNode and tag == _SEQ:
+            return [convert(item, f"{prefix}{index}", depth + 1) for index, item in enumerate(node.value)]
+        if type(node) is not MappingNode or tag != _MAP:
+            raise _NotPlain
+        mapping: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag != _STR:
+                raise _NotPlain
+            name = key_node.value
+            if name in mapping or len(name) > MAX_KEY_LENGTH:
+                raise _NotPlain
+            key_mark = key_node.start_mark
+            keys[prefix + name] = Position(key_mark.line + first_line, key_mark.column + 1)
+            mapping[name] = convert(value_node, prefix + name, depth + 1)
+        return mapping
+
+    if root is None:
+        return None
+    try:
+        result.value = convert(root, "", 0)
+    except _NotPlain:
+        return None
+    return result
+
+
 def load_yaml(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None, list[Diagnostic]]:
     """Compose `text` (front matter starting at file line `first_line`) into positioned plain values.
 
     Returns the values, or None with one error diagnostic when the YAML cannot be read.
     """
+    plain = _load_plain(text, first_line)
+    if plain is not None:
+        return plain, []
+    return _load_events(text, path, first_line)
+
+
+def _load_events(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None, list[Diagnostic]]:
+    """The event composer: any YAML, bounded; every error as one diagnostic."""
     composer = _Composer(first_line, text)
     try:
         for event in yaml.parse(text, Loader=_EventLoader):

@@ -1,0 +1,83 @@
+"""The fast path (libyaml composes in C) must give exactly what the event composer gives, or step aside."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import REPO, front_matter, render_postmortem
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmkb.source import decode, split_document
+from pmkb.yaml_positions import _load_events, _load_plain
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+def same_as_event_composer(text: str) -> bool:
+    """True when the fast path took the text; asserts it agrees with the event composer."""
+    fast = _load_plain(text, 2)
+    if fast is None:
+        return False
+    slow, diagnostics = _load_events(text, "p.md", 2)
+    assert diagnostics == [] and slow is not None
+    assert fast.value == slow.value
+    assert fast.value_positions == slow.value_positions
+    assert fast.key_positions == slow.key_positions
+    return True
+
+
+def front_matter_text(path: Path) -> str:
+    text, _ = decode(path.read_bytes(), str(path))
+    return split_document(text, str(path)).front_matter
+
+
+def test_shipped_postmortems_take_the_fast_path_and_agree():
+    paths = sorted((REPO / "postmortems").glob("*/*.md"))
+    assert paths and all(same_as_event_composer(front_matter_text(path)) for path in paths)
+
+
+def test_generated_corpus_agrees(tmp_path):
+    import corpus
+
+    corpus.generate(tmp_path, 60, seed=3)
+    paths = sorted(p for p in (tmp_path / "postmortems").glob("*/*.md") if p.parent.name != "runbooks")
+    assert sum(same_as_event_composer(front_matter_text(path)) for path in paths) == len(paths)
+
+
+def test_unusual_yaml_goes_to_the_event_composer():
+    for text in [
+        "a: &x 1\nb: *x\n",  # anchors and aliases
+        "a: !!python/object:os.system x\n",  # tags
+        "a: 1\na: 2\n",  # duplicate keys
+        "<<: {a: 1}\n",  # merge keys
+        "a: " + "[" * 300 + "]" * 300 + "\n",  # deep nesting
+        "a: [1, 2\n",  # malformed
+        "a:\n" + "".join(f"  - {i}\n" for i in range(20_001)),  # over the value budget
+        "? [a]\n: b\n",  # a complex key
+        "a: 2019-02-30\n",  # an impossible date
+    ]:
+        assert _load_plain(text, 2) is None, text
+
+
+scalars = st.one_of(
+    st.text(max_size=20), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False), st.dates()
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, st.booleans())
+def test_any_dumped_document_agrees(document, flow):
+    same_as_event_composer(yaml.safe_dump({"root": document}, default_flow_style=flow, allow_unicode=True))
+
+
+def test_a_full_postmortem_agrees():
+    text = render_postmortem(front_matter()).split("---\n")[1]
+    assert same_as_event_composer(text)
