@@ -1,0 +1,1741 @@
+"""Search past incidents: a whoosh index of the knowledge base, its query language, and similar incidents.
+
+This is the only module that imports whoosh (lazily: importing it costs nothing until an index is used).
+
+Query syntax (`pmkb search QUERY`)
+----------------------------------
+
+- Free words are ANDed: `boskos crash loop` finds postmortems holding all three words in the title, impact
+  summary, action-item titles, body, or among their id, services, tags, causes and owners. Words are stemmed
+  (`deploys` finds `deployment`); `"crash loop"` is a phrase; `crash*` a prefix; `*` alone matches everything.
+- `field:value` restricts to a field. Keyword fields match whole values, case-insensitively:
+  `cause:` (the primary cause only), `contributing:` (contributing causes), `severity:`, `service:`, `tag:`,
+  `status:`, `owner:` (an action-item owner), `trigger:`, `detection:`, `id:`. Owners may hold spaces: quote
+  them (`owner:"Team Checkout"`); spaces and hyphens are the same (`owner:team-checkout` finds it too).
+  A trailing `*` is a prefix (`service:pay*`). Unknown taxonomy values (`cause:deploy`) are errors.
+  `title:` searches the title's words only. A word holding a colon after letters must be quoted
+  (`"error:timeout"`); URLs (`https://...`) and times (`10:30`) need no quotes.
+- `year:2019`, `year:>2020`, `year:>=2020`, `year:<2020`, `year:<=2020`, `year:2019..2021` (inclusive),
+  `year:2019..` and `year:..2021`.
+- `date:` takes `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, each meaning the whole year, month or day:
+  `date:2019-03`, `date:>=2019-06-01`, `date:2019-01-01..2019-06-30`, `date:2019..2021` (1 Jan 2019 to
+  31 Dec 2021). `date` is the front matter's day the incident began.
+- `severity:SEV1..SEV2` is a range in taxonomy order (most severe first).
+- Operators (upper case): `a OR b`, `a AND b`, `NOT a` (or `-a`), and parentheses. Juxtaposition (AND) binds
+  loosest, as in whoosh: `cause:x service:a OR service:b` is `cause:x AND (service:a OR service:b)`;
+  `cause:x OR contributing:x` finds both roles; `service:(prow OR boskos)` applies a field to a group.
+
+A malformed query raises `QueryError` with a one-line message that quotes the offending part.
+
+The index
+---------
+
+Kept under `<project>/.cache/pmkb/search/` (see `cache_dir`):
+
+- `manifest.json`: the only entry point. Schema version, content folder, taxonomy fingerprint, the whoosh
+  generation folder in use with the sha256 of its table of contents and the (size, mtime) of its segment files,
+  and for every postmortem file `(mtime_ns, size, sha256, id or null if invalid)`. It is replaced atomically
+  (temp file + `os.replace`) and only after a whoosh commit, so an interrupted writer leaves a manifest that
+  under-describes the index; the next run re-indexes those files again (deletes go by path, so this repairs).
+- `g-<random>/`: the whoosh index. whoosh unpickles its table of contents and stored fields, so an index is
+  only opened when the manifest this tool wrote vouches for exactly those bytes; anything else is rebuilt.
+- `update.lock`: held (OS file lock, waited for with a timeout) by whoever updates or rebuilds the index.
+  Readers never take it: they open the verified generation, and retry from the manifest if a concurrent
+  writer swapped files away underneath them.
+- `similar.json`: the similar-incidents cache (see `similar_incidents`).
+
+Validity is decided per file with the catalog's own `check_bytes` (the rules of `pmkb lint`), for new or
+changed files only; only valid postmortems are indexed. Staleness is decided by (mtime_ns, size) first and
+sha256 second, so a `touch` costs a hash, not a re-index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from .catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
+from .model import Postmortem
+from .source import decode, split_document
+from .taxonomy import Taxonomy
+
+SCHEMA_VERSION = 1
+MANIFEST_FORMAT = "pmkb-search-manifest"
+INDEX_NAME = "MAIN"
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = "update.lock"
+GENERATION_PREFIX = "g-"
+DEFAULT_LIMIT = 10
+LOCK_TIMEOUT = 10.0  # seconds to wait for another process updating the index before searching the old one
+INITIAL_BUILD_TIMEOUT = 600.0  # ... or, when there is no index at all yet, for it to finish building it
+WHOOSH_LOCK_TIMEOUT = 10.0
+OPEN_ATTEMPTS = 4
+
+# Field boosts for free words: a word in the title says more than one in the body.
+TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("actions", 1.5), ("keywords", 1.5), ("body", 1.0))
+KEYWORD_FIELDS = ("cause", "contributing", "severity", "service", "tag", "status", "owner", "trigger", "detection")
+TAXONOMY_FIELDS = {
+    "cause": "causes",
+    "contributing": "causes",
+    "severity": "severities",
+    "trigger": "triggers",
+    "detection": "detection",
+}
+QUERY_FIELDS = (*KEYWORD_FIELDS, "id", "title", "year", "date")
+FACET_FIELDS = ("cause", "severity", "service")
+
+MATCH_START, MATCH_END = "\x02", "\x03"  # around highlighted words in snippets, before formatting
+
+
+class SearchIndexError(Exception):
+    """The index cannot be built, read or repaired (a one-line message). Never raised for bad queries."""
+
+
+class QueryError(ValueError):
+    """A malformed query: the message is one line and quotes the offending part."""
+
+
+def cache_dir(project_root: Path) -> Path:
+    """Where the search index and the similar-incidents cache live (`.gitignore` covers `/.cache/`)."""
+    return Path(project_root) / ".cache" / "pmkb" / "search"
+
+
+def normalize_keyword(value: str) -> str:
+    """Keyword values as indexed and queried: lower case, runs of white space as one '-'."""
+    return "-".join(str(value).lower().split())
+
+
+# -- query parsing -----------------------------------------------------------------------------------------------
+#
+# The parser builds a small tree first (no whoosh needed, so a bad query fails fast), then whoosh queries.
+
+
+@dataclass(frozen=True)
+class _Text:
+    field: str | None  # None: every text field
+    text: str  # a word or a phrase, unanalyzed
+    prefix: bool = False
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    field: str
+    value: str  # normalized
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class _Range:
+    field: str  # year | date | severity_rank
+    low: object  # int, datetime or None
+    high: object
+    high_exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class _Every:
+    pass
+
+
+@dataclass(frozen=True)
+class _Bool:
+    op: str  # and | or | not
+    children: tuple
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<quote>")
+  | (?P<field>[A-Za-z_][A-Za-z0-9_]*):(?=[^\s/])
+  | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # lparen rparen phrase word field op minus end
+    text: str
+    column: int  # 1-based
+
+
+def _tokenize(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(query):
+        match = _TOKEN_RE.match(query, position)
+        assert match is not None  # every character is covered by one alternative
+        kind = match.lastgroup
+        column = position + 1
+        if query[position] == "-" and position + 1 < len(query) and not query[position + 1].isspace():
+            tokens.append(_Token("minus", "-", column))  # `-word`, `-"a phrase"`, `-field:value`, `-(...)`
+            position += 1
+            continue
+        if kind == "quote":
+            end = query.find('"', position + 1)
+            if end < 0:
+                raise QueryError(f"unbalanced quote: the '\"' at column {column} is never closed")
+            tokens.append(_Token("phrase", query[position + 1 : end], column))
+            position = end + 1
+            continue
+        position = match.end()
+        if kind == "space":
+            continue
+        if kind == "field":
+            name = match.group("field")
+            tokens.append(_Token("field", name, column))
+        elif kind == "word":
+            word = match.group("word")
+            if word in ("AND", "OR", "NOT"):
+                tokens.append(_Token("op", word, column))
+            elif word.endswith(":") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*:", word) and word[:-1] in QUERY_FIELDS:
+                raise QueryError(f"missing value after '{word}' at column {column}")
+            else:
+                tokens.append(_Token("word", word, column))
+        else:
+            tokens.append(_Token(kind, match.group(kind), column))
+    tokens.append(_Token("end", "", len(query) + 1))
+    return tokens
+
+
+@dataclass
+class QueryContext:
+    """What a query is checked against: the taxonomy's values and severity order."""
+
+    taxonomy: Taxonomy | None = None
+
+    def allowed(self, query_field: str) -> tuple[str, ...] | None:
+        section = TAXONOMY_FIELDS.get(query_field)
+        if self.taxonomy is None or section is None:
+            return None
+        return self.taxonomy.slugs(section)
+
+    def severity_rank(self, value: str) -> int | None:
+        if self.taxonomy is None:
+            return None
+        for rank, slug in enumerate(self.taxonomy.slugs("severities")):
+            if slug.lower() == value.lower():
+                return rank
+        return None
+
+
+class _Parser:
+    def __init__(self, query: str, context: QueryContext) -> None:
+        self.query = query
+        self.context = context
+        self.tokens = _tokenize(query)
+        self.index = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def parse(self):
+        node = self.sequence(None)
+        end = self.peek()
+        if end.kind == "rparen":
+            raise QueryError(f"unbalanced parenthesis: the ')' at column {end.column} has no matching '('")
+        return node
+
+    def sequence(self, default_field: str | None):
+        """Juxtaposed expressions, ANDed (the loosest binding)."""
+        children = []
+        while self.peek().kind not in ("end", "rparen"):
+            children.append(self.or_expression(default_field))
+        if not children:
+            return None
+        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
+
+    def or_expression(self, default_field: str | None):
+        children = [self.and_expression(default_field)]
+        while self.peek().kind == "op" and self.peek().text == "OR":
+            operator = self.take()
+            children.append(self.operand(operator, default_field, self.and_expression))
+        return children[0] if len(children) == 1 else _Bool("or", tuple(children))
+
+    def and_expression(self, default_field: str | None):
+        children = [self.unary(default_field)]
+        while self.peek().kind == "op" and self.peek().text == "AND":
+            operator = self.take()
+            children.append(self.operand(operator, default_field, self.unary))
+        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
+
+    def operand(self, operator: _Token, default_field: str | None, parse):
+        following = self.peek()
+        if following.kind in ("end", "rparen") or (following.kind == "op" and following.text != "NOT"):
+            raise QueryError(f"'{operator.text}' at column {operator.column} needs a term on both sides")
+        return parse(default_field)
+
+    def unary(self, default_field: str | None):
+        token = self.peek()
+        if (token.kind == "op" and token.text == "NOT") or token.kind == "minus":
+            self.take()
+            following = self.peek()
+            if following.kind in ("end", "rparen", "op") and not (following.kind == "op" and following.text == "NOT"):
+                raise QueryError(f"'{token.text}' at column {token.column} must be followed by a term")
+            return _Bool("not", (self.unary(default_field),))
+        return self.atom(default_field)
+
+    def atom(self, default_field: str | None):
+        token = self.take()
+        if token.kind == "lparen":
+            node = self.sequence(default_field)
+            closing = self.take()
+            if closing.kind != "rparen":
+                raise QueryError(f"unbalanced parenthesis: the '(' at column {token.column} is never closed")
+            if node is None:
+                raise QueryError(f"empty parentheses at column {token.column}")
+            return node
+        if token.kind == "op":
+            raise QueryError(f"'{token.text}' at column {token.column} needs a term on both sides")
+        if token.kind == "field":
+            return self.fielded(token)
+        if token.kind in ("word", "phrase"):
+            return self.value(default_field, token.text, token.kind == "phrase", token)
+        raise QueryError(f"unexpected '{token.text}' at column {token.column}")  # pragma: no cover
+
+    def fielded(self, token: _Token):
+        name = token.text
+        if name not in QUERY_FIELDS:
+            raise QueryError(self.unknown_field(name, token))
+        value = self.peek()
+        if value.kind == "lparen":
+            return self.atom(name)
+        if value.kind not in ("word", "phrase") or value.column != token.column + len(name) + 1:
+            raise QueryError(f"missing value after '{name}:' at column {token.column}")
+        self.take()
+        return self.value(name, value.text, value.kind == "phrase", token)
+
+    def unknown_field(self, name: str, token: _Token) -> str:
+        shown = self.query[token.column - 1 :].split()[0] if self.query[token.column - 1 :].strip() else name
+        close = difflib.get_close_matches(name.lower(), QUERY_FIELDS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown field '{name}' in '{shown}'{hint}; fields: {', '.join(sorted(QUERY_FIELDS))}"
+
+    def value(self, query_field: str | None, text: str, phrase: bool, token: _Token):
+        shown = f"{query_field}:{text}" if query_field else text
+        if query_field is None or query_field == "title":
+            if text == "*" and not phrase:
+                return _Every()
+            prefix = not phrase and len(text) > 1 and text.endswith("*")
+            return _Text(query_field, text[:-1] if prefix else text, prefix=prefix, phrase=phrase)
+        if query_field == "year":
+            return _year_range(text, shown)
+        if query_field == "date":
+            return _date_range(text, shown)
+        if query_field == "severity" and ".." in text and not phrase:
+            return self.severity_range(text, shown)
+        prefix = not phrase and text.endswith("*")
+        value = normalize_keyword(text[:-1] if prefix else text)
+        if not value:
+            raise QueryError(f"missing value in '{shown}'")
+        if query_field == "id":
+            return _Keyword("id", value, prefix)
+        allowed = self.context.allowed(query_field)
+        if allowed is not None and not prefix and value not in {a.lower() for a in allowed}:
+            kind = "severity" if query_field == "severity" else TAXONOMY_FIELDS[query_field].rstrip("s")
+            if query_field in ("cause", "contributing"):
+                kind = "cause"
+            raise QueryError(f"unknown {kind} '{text}' in '{shown}'; allowed: {', '.join(allowed)}")
+        return _Keyword(query_field, value, prefix)
+
+    def severity_range(self, text: str, shown: str):
+        low_text, _, high_text = text.partition("..")
+        ranks = []
+        for part in (low_text, high_text):
+            rank = self.context.severity_rank(part) if part else None
+            if part and rank is None:
+                allowed = ", ".join(self.context.taxonomy.slugs("severities")) if self.context.taxonomy else ""
+                raise QueryError(f"unknown severity '{part}' in '{shown}'; allowed: {allowed}")
+            ranks.append(rank)
+        low, high = ranks
+        if low is None and high is None:
+            raise QueryError(f"empty range in '{shown}': give at least one end (SEV1..SEV2, ..SEV2)")
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        return _Range("severity_rank", low, high)
+
+
+_COMPARISON_RE = re.compile(r"^(>=|<=|>|<)(.+)$")
+
+
+def _split_range(text: str) -> tuple[str, str | None, str | None] | None:
+    """('range', low, high) for `a..b`, ('>=', value, None) for comparisons, None for a single value."""
+    if ".." in text:
+        low, _, high = text.partition("..")
+        return "range", low or None, high or None
+    match = _COMPARISON_RE.match(text)
+    if match:
+        return match.group(1), match.group(2), None
+    return None
+
+
+def _year_range(text: str, shown: str) -> _Range:
+    def year(value: str) -> int:
+        if not re.fullmatch(r"\d{1,4}", value) or int(value) < 1:
+            raise QueryError(
+                f"bad year '{value}' in '{shown}': use a year (2019), a range (2019..2021) "
+                "or a comparison (>2020, >=2020, <2020, <=2020)"
+            )
+        return int(value)
+
+    split = _split_range(text)
+    if split is None:
+        value = year(text)
+        return _Range("year", value, value)
+    kind, first, second = split
+    if kind == "range":
+        if first is None and second is None:
+            raise QueryError(f"empty range in '{shown}': give at least one end (2019.. or ..2021)")
+        low = year(first) if first else None
+        high = year(second) if second else None
+        if low is not None and high is not None and low > high:
+            raise QueryError(f"empty range in '{shown}': {low} is after {high}")
+        return _Range("year", low, high)
+    assert first is not None
+    value = year(first)
+    return {
+        ">": _Range("year", value + 1, None),
+        ">=": _Range("year", value, None),
+        "<": _Range("year", None, value - 1),
+        "<=": _Range("year", None, value),
+    }[kind]
+
+
+def _period(value: str, shown: str) -> tuple[datetime, datetime]:
+    """The [start, end) of `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as naive datetimes (midnight UTC)."""
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            year = int(value)
+            return datetime(year, 1, 1), datetime(year + 1, 1, 1) if year < 9999 else datetime.max
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            year, month = map(int, value.split("-"))
+            start = datetime(year, month, 1)
+            end = datetime(year + (month == 12), month % 12 + 1, 1) if (year, month) != (9999, 12) else datetime.max
+            return start, end
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            start = datetime.combine(date.fromisoformat(value), datetime.min.time())
+            return start, start + timedelta(days=1) if start.date() < date.max else datetime.max
+    except ValueError:
+        pass
+    raise QueryError(
+        f"bad date '{value}' in '{shown}': use YYYY, YYYY-MM or YYYY-MM-DD, a range (2019-01..2019-06) "
+        "or a comparison (>=2019-06-01)"
+    )
+
+
+def _date_range(text: str, shown: str) -> _Range:
+    split = _split_range(text)
+    if split is None:
+        start, end = _period(text, shown)
+        return _Range("date", start, end, high_exclusive=True)
+    kind, first, second = split
+    if kind == "range":
+        if first is None and second is None:
+            raise QueryError(f"empty range in '{shown}': give at least one end (2019-01-01.. or ..2019-06)")
+        low = _period(first, shown)[0] if first else None
+        high = _period(second, shown)[1] if second else None
+        if low is not None and high is not None and low >= high:
+            raise QueryError(f"empty range in '{shown}': {first} is after {second}")
+        return _Range("date", low, high, high_exclusive=True)
+    assert first is not None
+    start, end = _period(first, shown)
+    return {
+        ">": _Range("date", end, None),
+        ">=": _Range("date", start, None),
+        "<": _Range("date", None, start, high_exclusive=True),
+        "<=": _Range("date", None, end, high_exclusive=True),
+    }[kind]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A checked query: its tree, ready to become a whoosh query against an index."""
+
+    text: str
+    tree: object
+
+    def to_whoosh(self):
+        return _to_whoosh(self.tree)
+
+    def highlight_terms(self) -> frozenset[str]:
+        """The analyzed words to highlight in snippets (free and title words outside NOT)."""
+        terms: set[str] = set()
+        _collect_terms(self.tree, terms)
+        return frozenset(terms)
+
+
+def parse_query(query: str, taxonomy: Taxonomy | None = None) -> ParsedQuery:
+    """Check and parse `query` (see the module docstring). Raises `QueryError` on a malformed query."""
+    if not query.strip():
+        raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
+    tree = _Parser(query, QueryContext(taxonomy)).parse()
+    if tree is None:
+        raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
+    if not _has_positive_content(tree):
+        raise QueryError(
+            f"nothing to search for in '{query}': its words are too common to be indexed or only excluded (NOT)"
+        )
+    return ParsedQuery(query, tree)
+
+
+def _analyze(text: str) -> list[str]:
+    return [token.text for token in _analyzer()(text, mode="query")]
+
+
+def _has_positive_content(node) -> bool:
+    if isinstance(node, _Text):
+        return node.prefix or bool(_analyze(node.text))
+    if isinstance(node, _Bool):
+        if node.op == "not":
+            return True  # `NOT x` alone means everything but x
+        return any(_has_positive_content(child) for child in node.children)
+    return True
+
+
+def _collect_terms(node, terms: set[str], negated: bool = False) -> None:
+    if isinstance(node, _Text) and not negated and not node.prefix:
+        terms.update(_analyze(node.text))
+    elif isinstance(node, _Bool):
+        for child in node.children:
+            _collect_terms(child, terms, negated or node.op == "not")
+
+
+def _to_whoosh(node):
+    from whoosh import query as q
+
+    if isinstance(node, _Every):
+        return q.Every()
+    if isinstance(node, _Bool):
+        children = [_to_whoosh(child) for child in node.children]
+        children = [child for child in children if child is not None]
+        if node.op == "not":
+            return q.Not(children[0]) if children else None
+        if not children:
+            return None
+        if len(children) == 1:
+            return children[0]
+        return q.And(children) if node.op == "and" else q.Or(children)
+    if isinstance(node, _Keyword):
+        return q.Prefix(node.field, node.value) if node.prefix else q.Term(node.field, node.value)
+    if isinstance(node, _Range):
+        if node.field == "date":
+            return q.DateRange("date", node.low, node.high, endexcl=node.high_exclusive)
+        return q.NumericRange(node.field, node.low, node.high)
+    assert isinstance(node, _Text)
+    fields = TEXT_FIELDS if node.field is None else ((node.field, 1.0),)
+    if node.prefix:
+        return q.Or([q.Prefix(name, node.text.lower(), boost=boost) for name, boost in fields])
+    words = _analyze(node.text)
+    if not words:
+        return None  # a stop word: it constrains nothing (as in whoosh)
+    if len(words) == 1:
+        return q.Or([q.Term(name, words[0], boost=boost) for name, boost in fields])
+    return q.Or([q.Phrase(name, words, boost=boost) for name, boost in fields])
+
+
+# -- the whoosh schema -------------------------------------------------------------------------------------------
+
+# whoosh's classic token pattern. whoosh-reloaded's default adds `*` to word characters (for wildcards), which
+# would index Markdown's `**bold**` as the token `**bold**`, unfindable as `bold`.
+_WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
+_STEM_CACHE_SIZE = 200_000
+
+
+class StemmingTextAnalyzer:
+    """whoosh's `StemmingAnalyzer()` (RegexTokenizer | LowercaseFilter | StopFilter | StemFilter) in one pass.
+
+    Same tokens, positions renumbered over stop words the same way, but without a generator per filter and with a
+    plain dict as stem cache: indexing spends most of its time here, and this makes it about three times faster.
+    """
+
+    is_morph = True
+
+    def __init__(self) -> None:
+        self._stems: dict[str, str] = {}
+
+    def __getstate__(self) -> dict:
+        return {}  # whoosh pickles the schema into the index: leave the cache out
+
+    def __setstate__(self, state: dict) -> None:
+        self._stems = {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def has_morph(self) -> bool:
+        return True
+
+    def clean(self) -> None:
+        pass
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ):
+        token_class, stem, stop_words = _text_tools()
+        token = token_class(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stems = self._stems
+        if len(stems) > _STEM_CACHE_SIZE:
+            stems.clear()
+        position = start_pos
+        matches = _WORD_RE.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        for match in matches:
+            original = match.group()
+            word = original.lower()
+            if len(word) < 2 or word in stop_words:
+                if removestops:
+                    continue
+                token.stopped = True
+                token.text = word
+            else:
+                token.stopped = False
+                stemmed = stems.get(word)
+                if stemmed is None:
+                    stemmed = stems[word] = stem(word)
+                token.text = stemmed
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = original
+            if positions:
+                token.pos = position
+                position += 1
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+_TEXT_TOOLS = None
+
+
+def _text_tools():
+    global _TEXT_TOOLS
+    if _TEXT_TOOLS is None:
+        from whoosh.analysis import STOP_WORDS, Token
+        from whoosh.lang.porter import stem
+
+        _TEXT_TOOLS = (Token, stem, STOP_WORDS)
+    return _TEXT_TOOLS
+
+
+_ANALYZER = StemmingTextAnalyzer()
+
+
+def _analyzer() -> StemmingTextAnalyzer:
+    return _ANALYZER
+
+
+def _schema():
+    from whoosh import fields as f
+
+    text = _analyzer()
+    return f.Schema(
+        path=f.ID(stored=True, unique=True),  # src_uri: the unique key updates and deletes go by
+        id=f.ID(sortable=True),  # lower case
+        title=f.TEXT(analyzer=text),
+        summary=f.TEXT(analyzer=text),
+        actions=f.TEXT(analyzer=text),
+        body=f.TEXT(analyzer=text),
+        keywords=f.TEXT(analyzer=text),  # id words, services, tags, causes, owners: for free words
+        cause=f.KEYWORD(lowercase=True),
+        contributing=f.KEYWORD(lowercase=True),
+        severity=f.KEYWORD(lowercase=True),
+        service=f.KEYWORD(lowercase=True),
+        tag=f.KEYWORD(lowercase=True),
+        status=f.KEYWORD(lowercase=True),
+        owner=f.KEYWORD(lowercase=True),
+        trigger=f.KEYWORD(lowercase=True),
+        detection=f.KEYWORD(lowercase=True),
+        date=f.DATETIME(sortable=True),
+        year=f.NUMERIC(int),
+        severity_rank=f.NUMERIC(int),
+        meta=f.STORED(),  # what a hit shows, in the author's spelling
+    )
+
+
+def _document(postmortem: Postmortem, body: str, taxonomy: Taxonomy) -> dict:
+    p = postmortem
+
+    def keywords(values: Iterable[str]) -> str:
+        return " ".join(dict.fromkeys(normalize_keyword(v) for v in values if normalize_keyword(v)))
+
+    words = [p.id.replace("-", " "), *p.services, *p.tags, p.cause, *p.contributing, *p.owners]
+    return {
+        "path": p.src_uri,
+        "id": p.id.lower(),
+        "title": p.title,
+        "summary": p.impact.summary,
+        "actions": "\n".join(item.title for item in p.action_items),
+        "body": body,
+        "keywords": " ".join(w.replace("-", " ") for w in words),
+        "cause": keywords([p.cause]),
+        "contributing": keywords(p.contributing),
+        "severity": keywords([p.severity]),
+        "service": keywords(p.services),
+        "tag": keywords(p.tags),
+        "status": keywords([p.status]),
+        "owner": keywords(p.owners),
+        "trigger": keywords([p.trigger] if p.trigger else []),
+        "detection": keywords([p.detection] if p.detection else []),
+        "date": datetime(p.date.year, p.date.month, p.date.day),
+        "year": p.date.year,
+        "severity_rank": taxonomy.severity_rank(p.severity),
+        "meta": {
+            "id": p.id,
+            "title": p.title,
+            "date": p.date.isoformat(),
+            "severity": p.severity,
+            "cause": p.cause,
+            "services": list(p.services),
+            "summary": p.impact.summary,
+            "status": p.status,
+        },
+    }
+
+
+# -- finding the files -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    src_uri: str
+    abs_path: str
+    mtime_ns: int
+    size: int
+
+
+def scan_postmortems(
+    docs_dir: Path,
+    page_dirs: tuple[str, ...],
+    excluded: Callable[[str], bool] = is_hidden,
+    display_prefix: str = "",
+) -> dict[str, FoundFile]:
+    """Every postmortem file the catalog would read (`discover` + `is_postmortem`), with its (mtime, size)."""
+    refs, _ = discover(docs_dir, display_prefix, excluded)
+    found: dict[str, FoundFile] = {}
+    for ref in refs:
+        if not is_postmortem(ref.src_uri, page_dirs):
+            continue
+        try:
+            stat = os.stat(ref.abs_path)
+        except OSError:
+            continue  # vanished, or a broken link: lint reports it
+        found[ref.src_uri] = FoundFile(ref.src_uri, str(ref.abs_path), stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+# -- the manifest ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Manifest:
+    generation: str  # folder name of the whoosh index
+    docs_dir: str
+    taxonomy: str  # fingerprint
+    toc: tuple[str, str]  # (file name, sha256)
+    files: dict[str, tuple[int, int]]  # whoosh file -> (size, mtime_ns)
+    entries: dict[str, tuple[int, int, str, str | None]]  # src_uri -> (mtime_ns, size, sha256, id or None)
+
+    @property
+    def content_version(self) -> str:
+        digest = hashlib.sha256()
+        for src_uri in sorted(self.entries):
+            _, _, sha, pid = self.entries[src_uri]
+            digest.update(f"{src_uri}\0{sha}\0{pid}\n".encode())
+        return digest.hexdigest()
+
+    def to_json(self) -> dict:
+        return {
+            "format": MANIFEST_FORMAT,
+            "schema": SCHEMA_VERSION,
+            "generation": self.generation,
+            "docs_dir": self.docs_dir,
+            "taxonomy": self.taxonomy,
+            "toc": list(self.toc),
+            "files": {name: list(stamp) for name, stamp in sorted(self.files.items())},
+            "content_version": self.content_version,
+            "entries": {src_uri: list(entry) for src_uri, entry in sorted(self.entries.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Manifest | None:
+        """A manifest from parsed JSON, or None if it is not exactly what this version writes."""
+        try:
+            _require(isinstance(data, dict) and data["format"] == MANIFEST_FORMAT)
+            _require(data["schema"] == SCHEMA_VERSION)
+            generation = data["generation"]
+            _require(isinstance(generation, str) and re.fullmatch(GENERATION_PREFIX + r"[0-9a-f]{16}", generation))
+            toc_name, toc_sha = data["toc"]
+            _require(isinstance(toc_name, str) and re.fullmatch(_TOC_RE, toc_name) and isinstance(toc_sha, str))
+            files = {}
+            for name, (size, mtime_ns) in data["files"].items():
+                _require(_is_plain_name(name) and type(size) is int and type(mtime_ns) is int)
+                files[name] = (size, mtime_ns)
+            entries = {}
+            for src_uri, (mtime_ns, size, sha, pid) in data["entries"].items():
+                _require(type(mtime_ns) is int and type(size) is int and isinstance(sha, str))
+                _require(pid is None or isinstance(pid, str))
+                entries[src_uri] = (mtime_ns, size, sha, pid)
+            docs_dir, taxonomy = data["docs_dir"], data["taxonomy"]
+            _require(isinstance(docs_dir, str) and isinstance(taxonomy, str))
+            manifest = cls(generation, docs_dir, taxonomy, (toc_name, toc_sha), files, entries)
+            _require(data.get("content_version") == manifest.content_version)
+            return manifest
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+_TOC_RE = rf"_{INDEX_NAME}_\d+\.toc"
+
+
+def _require(condition: object) -> None:
+    if not condition:
+        raise ValueError("not a manifest this version wrote")
+
+
+def _is_plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def taxonomy_fingerprint(taxonomy: Taxonomy) -> str:
+    return hashlib.sha256(repr(taxonomy).encode()).hexdigest()[:32]
+
+
+# -- the index ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """What one `SearchIndex.sync` did; tests assert on `reindexed` to prove unchanged files were skipped."""
+
+    rebuilt: bool = False
+    reindexed: list[str] = field(default_factory=list)  # src_uris (re)read and (re)indexed or dropped as invalid
+    deleted: list[str] = field(default_factory=list)
+    rehashed: int = 0  # files whose stamp changed but whose content did not
+    unchanged: int = 0
+    invalid: int = 0  # postmortems left out of the index because they do not validate (see `pmkb lint`)
+    stale: str | None = None  # why the index could not be updated (busy, read-only): it was used as it was
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.rebuilt:
+            action = f"rebuilt with {len(self.reindexed) - self.invalid} postmortems"
+        else:
+            action = f"{len(self.reindexed)} re-indexed, {len(self.deleted)} removed, {self.unchanged} unchanged"
+        invalid = f", {self.invalid} invalid left out (see pmkb lint)" if self.invalid else ""
+        stale = f" (not updated: {self.stale}; results may be stale)" if self.stale else ""
+        return f"search index: {action}{invalid} in {self.seconds:.2f}s{stale}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    date: str
+    severity: str
+    cause: str
+    services: tuple[str, ...]
+    path: str  # relative to the folder holding mkdocs.yml, like lint's diagnostics
+    score: float
+    snippet: tuple[tuple[str, bool], ...]  # (text, is_match) segments
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "severity": self.severity,
+            "cause": self.cause,
+            "services": list(self.services),
+            "path": self.path,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: tuple[Hit, ...]
+    total: int  # every match, not only the hits shown
+    facets: dict[str, list[tuple[str, int]]] | None  # facet -> [(value, count)], over every match
+    report: SyncReport
+
+
+class SearchIndex:
+    """The search index of one project. `sync()` brings it up to date; `search()` syncs and queries."""
+
+    def __init__(
+        self,
+        docs_dir: Path,
+        *,
+        root: Path,
+        taxonomy: Taxonomy,
+        page_dirs: tuple[str, ...],
+        excluded: Callable[[str], bool] = is_hidden,
+        display_prefix: str = "",
+        lock_timeout: float = LOCK_TIMEOUT,
+    ) -> None:
+        self.docs_dir = Path(docs_dir)
+        self.root = Path(root)
+        self.directory = cache_dir(self.root)
+        self.taxonomy = taxonomy
+        self.page_dirs = page_dirs
+        self.excluded = excluded
+        self.display_prefix = display_prefix
+        self.lock_timeout = lock_timeout
+        self.fingerprint = taxonomy_fingerprint(taxonomy)
+
+    @classmethod
+    def for_project(cls, project, **kwargs) -> SearchIndex:
+        taxonomy, _ = project.load_taxonomy()
+        return cls(
+            project.docs_dir,
+            root=project.root,
+            taxonomy=taxonomy,
+            page_dirs=project.settings.pages,
+            excluded=project.settings.excluded,
+            display_prefix=project.display_prefix,
+            **kwargs,
+        )
+
+    # -- reading the manifest and opening the index --------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / MANIFEST_NAME
+
+    def read_manifest(self) -> Manifest | None:
+        """The manifest, if it is ours, current, for this content folder and taxonomy, and vouches for the index."""
+        try:
+            data = json.loads(self.manifest_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        manifest = Manifest.from_json(data)
+        if manifest is None or manifest.docs_dir != str(self.docs_dir) or manifest.taxonomy != self.fingerprint:
+            return None
+        return manifest if self._verify(manifest) else None
+
+    def _verify(self, manifest: Manifest) -> bool:
+        """The generation folder holds exactly the files the manifest recorded after its commit."""
+        folder = self.directory / manifest.generation
+        toc_name, toc_sha = manifest.toc
+        try:
+            tocs = [name for name in os.listdir(folder) if re.fullmatch(_TOC_RE, name)]
+            if max(tocs, key=lambda name: int(name[len(INDEX_NAME) + 2 : -4]), default=None) != toc_name:
+                return False  # a newer (unrecorded) or no table of contents: not what we vouch for
+            if _sha256_file(folder / toc_name) != toc_sha:
+                return False
+            for name, (size, mtime_ns) in manifest.files.items():
+                stat = os.stat(folder / name)
+                if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                    return False
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _record_files(self, folder: Path) -> tuple[tuple[str, str], dict[str, tuple[int, int]]]:
+        from whoosh.index import TOC
+
+        generation = TOC._latest_generation(_storage(folder), INDEX_NAME)
+        toc_name = TOC._filename(INDEX_NAME, generation)
+        files = {}
+        pattern = TOC._segment_pattern(INDEX_NAME)
+        for name in os.listdir(folder):
+            if pattern.match(name):
+                stat = os.stat(folder / name)
+                files[name] = (stat.st_size, stat.st_mtime_ns)
+        return (toc_name, _sha256_file(folder / toc_name)), files
+
+    def _open_searcher(self, manifest: Manifest):
+        """A searcher pinned to the generation the manifest vouches for (only after `_verify`)."""
+        from whoosh.index import TOC, FileIndex
+        from whoosh.searching import Searcher
+
+        storage = _storage(self.directory / manifest.generation)
+        generation = int(manifest.toc[0][len(INDEX_NAME) + 2 : -4])
+        schema = _schema()
+        toc = TOC.read(storage, INDEX_NAME, gen=generation, schema=schema)
+        reader = FileIndex._reader(storage, schema, toc.segments, generation)
+        return Searcher(reader)
+
+    # -- bringing the index up to date ---------------------------------------------------------------------------
+
+    def sync(self, rebuild: bool = False) -> tuple[SyncReport, Manifest]:
+        """Re-index new, changed and deleted files (or everything, if the index is missing, foreign or broken).
+
+        Raises `SearchIndexError` if the index cannot be written. When an index exists but cannot be updated
+        (another process holds the update lock for longer than `lock_timeout`, or the cache folder is read-only),
+        returns it as it is, with `report.stale` saying why.
+        """
+        started = time.perf_counter()
+        found = scan_postmortems(self.docs_dir, self.page_dirs, self.excluded, self.display_prefix)
+        manifest = None if rebuild else self.read_manifest()
+        if manifest is not None and not _stamps_differ(manifest, found):
+            report = SyncReport(unchanged=len(found), invalid=_invalid_count(manifest))
+            report.seconds = time.perf_counter() - started
+            return report, manifest
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            message = f"cannot create the search index folder {self.directory}: {_reason(error)}"
+            raise SearchIndexError(message) from None
+        timeout = self.lock_timeout if manifest is not None else max(self.lock_timeout, INITIAL_BUILD_TIMEOUT)
+        with self._update_lock(timeout) as problem:
+            if problem is not None:
+                if manifest is None:
+                    raise SearchIndexError(f"cannot build the search index: {problem}")
+                report = SyncReport(unchanged=len(found), invalid=_invalid_count(manifest), stale=problem)
+                report.seconds = time.perf_counter() - started
+                return report, manifest
+            current = None if rebuild else self.read_manifest()  # again: another process may have updated it
+            if current is None:
+                report, manifest = self._rebuild(found)
+            else:
+                try:
+                    report, manifest = self._update(current, found)
+                except SearchIndexError:
+                    raise
+                except Exception:  # a broken index: whoosh may raise anything; start over
+                    report, manifest = self._rebuild(found)
+        report.seconds = time.perf_counter() - started
+        return report, manifest
+
+    @contextlib.contextmanager
+    def _update_lock(self, timeout: float) -> Iterator[str | None]:
+        """Hold the update lock: yields None, or why it could not be taken (busy, or a read-only folder)."""
+        from whoosh.util.filelock import FileLock, try_for
+
+        lock = FileLock(str(self.directory / LOCK_NAME))
+        acquired = False
+        try:
+            acquired = bool(try_for(lambda: lock.acquire(blocking=False), timeout=timeout, delay=0.05))
+            problem = None if acquired else "another pmkb process is updating it and did not finish in time"
+        except OSError as error:
+            problem = f"cannot lock it in {self.directory}: {_reason(error)}"
+        try:
+            yield problem
+        finally:
+            if acquired:
+                lock.release()
+
+    def _read_changes(
+        self, manifest: Manifest | None, found: dict[str, FoundFile], report: SyncReport
+    ) -> Iterator[tuple[str, tuple[int, int, str, str | None], dict | None]]:
+        """For every new or changed file: (src_uri, its new manifest entry, what to do with the index).
+
+        The last item is a whoosh document to (re)index, `{}` for a file that does not validate (remove it from
+        the index), or None for a file whose stamp changed but not its content (nothing to re-index).
+        """
+        entries = manifest.entries if manifest is not None else {}
+        for src_uri in sorted(found):
+            item = found[src_uri]
+            old = entries.get(src_uri)
+            if old is not None and (old[0], old[1]) == (item.mtime_ns, item.size):
+                report.unchanged += 1
+                continue
+            try:
+                raw = Path(item.abs_path).read_bytes()
+            except OSError:
+                continue  # vanished or unreadable since the scan: lint reports it; try again next time
+            sha = hashlib.sha256(raw).hexdigest()
+            if old is not None and old[2] == sha:
+                report.rehashed += 1
+                yield src_uri, (item.mtime_ns, item.size, sha, old[3]), None
+                continue
+            report.reindexed.append(src_uri)
+            ref = SourceRef(src_uri, Path(item.abs_path), self.display_prefix + src_uri)
+            check = check_bytes(raw, ref, self.taxonomy)
+            postmortem = check.postmortem
+            if postmortem is None:
+                report.invalid += 1
+                yield src_uri, (item.mtime_ns, item.size, sha, None), {}
+                continue
+            text, _ = decode(raw, ref.display_path)
+            body = split_document(text, ref.display_path).body if text is not None else ""
+            document = _document(postmortem, body, self.taxonomy)
+            yield src_uri, (item.mtime_ns, item.size, sha, postmortem.id), document
+
+    def _rebuild(self, found: dict[str, FoundFile]) -> tuple[SyncReport, Manifest]:
+        from whoosh.index import FileIndex
+
+        report = SyncReport(rebuilt=True)
+        generation = GENERATION_PREFIX + secrets.token_hex(8)
+        folder = self.directory / generation
+        try:
+            folder.mkdir(parents=True)
+            index = FileIndex.create(_storage(folder), _schema(), INDEX_NAME)
+            writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=REBUILD_MEMORY_MB)
+        except Exception as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise SearchIndexError(f"cannot create the search index in {self.directory}: {_reason(error)}") from None
+        entries: dict[str, tuple[int, int, str, str | None]] = {}
+        try:
+            for src_uri, entry, document in self._read_changes(None, found, report):
+                entries[src_uri] = entry
+                if document:
+                    writer.add_document(**document)
+            writer.commit()
+            toc, files = self._record_files(folder)
+        except BaseException as error:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            shutil.rmtree(folder, ignore_errors=True)
+            if not isinstance(error, Exception):
+                raise
+            raise SearchIndexError(f"cannot build the search index in {self.directory}: {_reason(error)}") from None
+        report.unchanged = 0
+        manifest = Manifest(generation, str(self.docs_dir), self.fingerprint, toc, files, entries)
+        try:
+            _write_atomically(self.manifest_path, json.dumps(manifest.to_json(), separators=(",", ":")))
+        except OSError as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+        self._remove_other_generations(generation)
+        return report, manifest
+
+    def _update(self, manifest: Manifest, found: dict[str, FoundFile]) -> tuple[SyncReport, Manifest]:
+        from whoosh.index import FileIndex
+
+        report = SyncReport()
+        entries = dict(manifest.entries)
+        deleted = sorted(set(entries) - set(found))
+        changes = list(self._read_changes(manifest, found, report))
+        needs_writer = bool(deleted) or any(document is not None for _, _, document in changes)
+        for src_uri, entry, _ in changes:
+            entries[src_uri] = entry
+        for src_uri in deleted:
+            del entries[src_uri]
+        report.deleted = deleted
+        if not changes and not deleted:
+            report.invalid = _invalid_count(manifest)
+            return report, manifest
+        toc, files = manifest.toc, manifest.files
+        folder = self.directory / manifest.generation
+        if needs_writer:
+            index = FileIndex(_storage(folder), _schema(), INDEX_NAME)
+            writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=256)
+            try:
+                for src_uri in deleted:
+                    writer.delete_by_term("path", src_uri)
+                for src_uri, _, document in changes:
+                    if document is None:
+                        continue
+                    writer.delete_by_term("path", src_uri)
+                    if document:
+                        writer.add_document(**document)
+                writer.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                raise
+            toc, files = self._record_files(folder)
+        updated = Manifest(manifest.generation, manifest.docs_dir, manifest.taxonomy, toc, files, entries)
+        try:
+            _write_atomically(self.manifest_path, json.dumps(updated.to_json(), separators=(",", ":")))
+        except OSError as error:
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+        report.invalid = _invalid_count(updated)
+        return report, updated
+
+    def _remove_other_generations(self, keep: str) -> None:
+        """Old index folders and leftovers of interrupted writers (we hold the update lock)."""
+        for path in self.directory.iterdir():
+            if path.name == keep:
+                continue
+            if path.is_dir() and path.name.startswith(GENERATION_PREFIX):
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.name.startswith(MANIFEST_NAME + ".tmp-"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    # -- searching -----------------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str | ParsedQuery,
+        *,
+        limit: int | None = DEFAULT_LIMIT,
+        facets: bool = False,
+        snippets: bool = True,
+        rebuild: bool = False,
+    ) -> SearchResults:
+        """Sync, then run `query`: best match first (ties: newest, then id).
+
+        Raises `QueryError` (malformed query) or `SearchIndexError` (the index cannot be built or read even after
+        a rebuild). A concurrent writer that swaps files away while we read costs a retry, never an error.
+        """
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query, self.taxonomy)
+        report, manifest = self.sync(rebuild=rebuild)
+        failure: Exception | None = None
+        for attempt in range(OPEN_ATTEMPTS):
+            if attempt:
+                time.sleep(0.05 * attempt)
+                # A concurrent writer may have replaced the files: re-read, and on the last try start over.
+                last = attempt == OPEN_ATTEMPTS - 1
+                fresh = None if last else self.read_manifest()
+                if fresh is None:
+                    report, manifest = self.sync(rebuild=last)
+                else:
+                    manifest = fresh
+            try:
+                with self.open_searcher(manifest) as searcher:
+                    return searcher.search(parsed, limit=limit, facets=facets, snippets=snippets, report=report)
+            except (SearchIndexError, QueryError):
+                raise
+            except Exception as error:  # a concurrent writer, or a damaged index: whoosh may raise anything
+                failure = error
+        raise SearchIndexError(f"cannot read the search index in {self.directory}: {_reason(failure)}")
+
+    @contextlib.contextmanager
+    def open_searcher(self, manifest: Manifest | None = None) -> Iterator[IndexSearcher]:
+        """A searcher over the generation `manifest` vouches for (default: sync first). Reuse it for many queries.
+
+        Raises `SearchIndexError` if the index does not verify, or whatever whoosh raises on a damaged index
+        (`search()` retries and repairs; callers of this lower-level method handle it themselves).
+        """
+        if manifest is None:
+            _, manifest = self.sync()
+        if not self._verify(manifest):
+            raise SearchIndexError("the search index changed while it was being opened")
+        searcher = self._open_searcher(manifest)
+        try:
+            yield IndexSearcher(searcher, self)
+        finally:
+            searcher.close()
+
+
+class IndexSearcher:
+    """An open whoosh searcher plus what it takes to turn hits into `Hit`s."""
+
+    def __init__(self, searcher, index: SearchIndex) -> None:
+        self.whoosh_searcher = searcher
+        self.index = index
+
+    def search(
+        self,
+        query: str | ParsedQuery,
+        *,
+        limit: int | None = DEFAULT_LIMIT,
+        facets: bool = False,
+        snippets: bool = True,
+        report: SyncReport | None = None,
+    ) -> SearchResults:
+        from whoosh import sorting
+
+        index = self.index
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query, index.taxonomy)
+        report = report or SyncReport()
+        whoosh_query = parsed.to_whoosh()
+        if whoosh_query is None:
+            return SearchResults(parsed.text, (), 0, {} if facets else None, report)
+        searcher = self.whoosh_searcher
+        order = sorting.MultiFacet(
+            [sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("id")]
+        )
+        results = searcher.search(whoosh_query, limit=limit, sortedby=order)
+        terms = parsed.highlight_terms() if snippets else None
+        hits = []
+        for key, docnum in results.top_n:
+            # With sortedby, whoosh's sort key starts with ScoreFacet's key, which is the negated score.
+            hits.append(self._hit(searcher.stored_fields(docnum), -key[0], terms))
+        total = len(results)
+        facet_counts = _facet_counts(searcher, whoosh_query, index.taxonomy) if facets else None
+        return SearchResults(parsed.text, tuple(hits), total, facet_counts, report)
+
+    def _hit(self, stored: dict, score: float, terms: frozenset[str] | None) -> Hit:
+        meta = stored["meta"]
+        src_uri = stored["path"]
+        snippet: tuple[tuple[str, bool], ...] = ()
+        if terms is not None:
+            snippet = _snippet(self.index.docs_dir / src_uri, meta.get("summary", ""), terms)
+        return Hit(
+            id=meta["id"],
+            title=meta["title"],
+            date=meta["date"],
+            severity=meta["severity"],
+            cause=meta["cause"],
+            services=tuple(meta["services"]),
+            path=self.index.display_prefix + src_uri,
+            score=float(score),
+            snippet=snippet,
+        )
+
+
+_WRITER_CLASS = None
+REBUILD_MEMORY_MB = 512  # whoosh's posting pool estimate; below ~1 GB it spills to disk and takes twice as long
+
+
+def _writer(index, **kwargs):
+    """A whoosh SegmentWriter that reads each field's lengths once when it writes postings, not once per posting.
+
+    whoosh's `_flush_segment` asks the per-document reader for a document's field length for every posting it
+    writes (a seek and a read each: ~30% of a full build); this caches them per field. Everything else is
+    whoosh's own code. `timeout` waits for whoosh's own write lock instead of failing at once.
+    """
+    global _WRITER_CLASS
+    if _WRITER_CLASS is None:
+        from whoosh.writing import SegmentWriter
+
+        class CachedLengths:
+            def __init__(self, reader) -> None:
+                self._reader = reader
+                self._lengths: dict[str, list[int]] = {}
+
+            def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+                lengths = self._lengths.get(fieldname)
+                if lengths is None:
+                    reader = self._reader
+                    count = reader.doc_count_all()
+                    lengths = [reader.doc_field_length(d, fieldname, default) for d in range(count)]
+                    self._lengths[fieldname] = lengths
+                return lengths[docnum]
+
+            def __getattr__(self, name: str):
+                return getattr(self._reader, name)
+
+        class Writer(SegmentWriter):
+            def _flush_segment(self) -> None:
+                self.perdocwriter.close()
+                reader = self.per_document_reader() if self.codec.length_stats else None
+                lengths = CachedLengths(reader) if reader is not None else None
+                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+                self.fieldwriter.close()
+                if reader is not None:
+                    reader.close()
+
+        _WRITER_CLASS = Writer
+    return _WRITER_CLASS(index, **kwargs)
+
+
+def _storage(folder: Path):
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(folder))
+
+
+def _reason(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _stamps_differ(manifest: Manifest, found: dict[str, FoundFile]) -> bool:
+    entries = manifest.entries
+    if len(entries) != len(found):
+        return True
+    for src_uri, item in found.items():
+        entry = entries.get(src_uri)
+        if entry is None or entry[0] != item.mtime_ns or entry[1] != item.size:
+            return True
+    return False
+
+
+def _invalid_count(manifest: Manifest) -> int:
+    return sum(1 for entry in manifest.entries.values() if entry[3] is None)
+
+
+def _facet_counts(searcher, whoosh_query, taxonomy: Taxonomy) -> dict[str, list[tuple[str, int]]]:
+    """Counts by cause, severity and service over every match (not only the hits shown)."""
+    matched = set(searcher.docs_for_query(whoosh_query))
+    reader = searcher.reader()
+    spelled = {slug.lower(): slug for slug in taxonomy.slugs("severities")}
+    severity_order = {slug.lower(): rank for rank, slug in enumerate(taxonomy.slugs("severities"))}
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for name in FACET_FIELDS:
+        values = []
+        for term in reader.lexicon(name):
+            value = term.decode("utf-8") if isinstance(term, bytes) else term
+            count = len(matched.intersection(reader.postings(name, value).all_ids()))
+            if count:
+                values.append((spelled.get(value, value) if name == "severity" else value, count))
+        if name == "severity":
+            values.sort(key=lambda pair: (severity_order.get(pair[0].lower(), len(severity_order)), pair[0]))
+        else:
+            values.sort(key=lambda pair: (-pair[1], pair[0]))
+        counts[name] = values
+    return counts
+
+
+_MARKDOWN_NOISE = [
+    (re.compile(r"^\s*(```|~~~).*$", re.MULTILINE), " "),
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+", re.MULTILINE), ""),
+    (re.compile(r"[*`|]{1,3}"), " "),
+    (re.compile(r"^\s*:?-{3,}:?\s*$", re.MULTILINE), " "),
+    (re.compile(r"[\x00-\x08\x0b-\x1f]"), " "),
+]
+SNIPPET_CHARS = 120
+
+
+def _snippet(path: Path, summary: str, terms: frozenset[str]) -> tuple[tuple[str, bool], ...]:
+    """The best passage of the body (or else the impact summary) with the query's words marked."""
+    from whoosh.highlight import ContextFragmenter, Formatter, highlight
+
+    class Marker(Formatter):
+        def format_token(self, text, token, replace=False):
+            return MATCH_START + text[token.startchar : token.endchar] + MATCH_END
+
+        def format(self, fragments, replace=False):
+            parts = []
+            for fragment in fragments:
+                text = self.format_fragment(fragment, replace=replace).strip()
+                before = "… " if fragment.startchar > 0 else ""
+                after = " …" if fragment.endchar < len(fragment.text) else ""
+                parts.append(f"{before}{text}{after}")
+            return " ".join(parts).replace(" … … ", " … ")
+
+    body = ""
+    try:
+        text, _ = decode(path.read_bytes(), str(path))
+        if text is not None:
+            body = split_document(text, str(path)).body
+    except OSError:
+        pass
+    for pattern, replacement in _MARKDOWN_NOISE:
+        body = pattern.sub(replacement, body)
+        summary = pattern.sub(replacement, summary)
+    for source in (body, summary):
+        if not terms or not source:
+            continue
+        marked = highlight(
+            source, terms, _analyzer(), ContextFragmenter(maxchars=SNIPPET_CHARS, surround=40), Marker(), top=2
+        )
+        if marked and MATCH_START in marked:
+            return _segments(marked)
+    plain = " ".join(summary.split())
+    if len(plain) > SNIPPET_CHARS:
+        plain = plain[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return ((plain, False),) if plain else ()
+
+
+def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
+    segments: list[tuple[str, bool]] = []
+    for piece in re.split(f"({MATCH_START}[^{MATCH_END}]*{MATCH_END})", " ".join(marked.split())):
+        if not piece:
+            continue
+        if piece.startswith(MATCH_START):
+            segments.append((piece[1:-1], True))
+        else:
+            segments.append((piece, False))
+    return tuple(segments)
+
+
+# -- similar incidents -------------------------------------------------------------------------------------------
+#
+# whoosh's more_like_this costs ~35 ms a document (3 minutes at 5,000), and a CI build starts without a cache,
+# so the site's "Similar incidents" come from a cheaper equivalent computed in pure Python, without whoosh's
+# index: TF-IDF over each postmortem's key terms (title x3, impact summary x2, action-item titles, body; the
+# same stemming as the search index) plus its cause, contributing causes, services and tags as extra terms, so
+# structured overlap counts as a boost. Candidates are the postmortems that share one of a postmortem's
+# strongest key terms (counted at C speed with a Counter), and the best of them are ranked by exact cosine
+# similarity; ties go to the smaller id.
+
+SIMILAR_FORMAT = "pmkb-similar"
+SIMILAR_VERSION = 1  # bump whenever the algorithm, its weights or the analyzer change
+SIMILAR_RESULTS_NAME = "similar.json"
+SIMILAR_TERMS_NAME = "similar-terms.json"
+KEY_TERMS = 30  # terms per postmortem vector
+SEED_TERMS = 15  # of which the strongest find the candidates
+RERANK_POOL = 60  # candidates (most shared seed terms) scored exactly
+TEXT_WEIGHTS = (3, 2, 1, 1)  # title, impact summary, action-item titles, body
+STRUCTURED_WEIGHTS = {"cause": 3, "contributing": 1, "service": 3, "tag": 2}
+_STRUCTURED = "\x00"  # prefix of structured terms: the tokenizer never produces it
+
+
+def similar_incidents(
+    project_root: Path, catalog, limit: int = 5, *, statuses: Collection[str] = ("published",)
+) -> dict[str, tuple[str, ...]]:
+    """For every postmortem in `catalog.postmortems`, the ids of up to `limit` most similar other postmortems
+    whose status is in `statuses` (default: published only, so never a draft), best first.
+
+    Deterministic: the same postmortems (ids, file contents, statuses) give the same lists, whatever the cache
+    holds. A postmortem never lists itself (nor another file with its id).
+
+    Cached in `cache_dir(project_root)`: `similar-terms.json` holds each file's term counts by sha256, so only
+    new or changed files are read and tokenized again; `similar.json` holds the lists under a key made of every
+    postmortem's id, status and content hash, plus `limit`, `statuses` and `SIMILAR_VERSION`. When nothing
+    changed, the lists come from the cache (one `stat` a file); when anything changed, all lists are computed
+    again from the cached term counts: a change to one postmortem changes term weights and candidates for all,
+    and recomputing everything is what keeps the result a function of the input. The cache is an optimization:
+    if it cannot be written, the lists are still returned.
+
+    Raises `SearchIndexError` (one line) and nothing else, on any unexpected failure; a build should catch it,
+    log one warning and go on without similar incidents:
+
+        try:
+            similar = similar_incidents(project_root, catalog)
+        except SearchIndexError as error:
+            log.warning(f"pmkb: {error}")
+            similar = {}
+        by_id = catalog.by_id()
+        build_site(catalog, ..., similar=lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id])
+    """
+    try:
+        return _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses)).run()
+    except SearchIndexError:
+        raise
+    except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
+        raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
+
+
+@dataclass
+class _Source:
+    postmortem: Postmortem
+    path: Path
+    stamp: tuple[int, int] | None
+    sha: str  # "" if unreadable
+    raw: bytes | None = None
+
+
+class _SimilarIncidents:
+    def __init__(self, root: Path, postmortems: tuple[Postmortem, ...], limit: int, statuses: tuple[str, ...]):
+        self.root = root
+        self.directory = cache_dir(root)
+        self.postmortems = sorted(postmortems, key=lambda p: (p.id, p.src_uri))
+        self.limit = max(0, int(limit))
+        self.statuses = tuple(sorted(set(statuses)))
+        self.stats = {"read": 0, "tokenized": 0, "computed": 0}  # for tests and measurements
+
+    def run(self) -> dict[str, tuple[str, ...]]:
+        cached = self._load(SIMILAR_RESULTS_NAME) or {}
+        known = _mapping(cached.get("files"))
+        sources = [self._source(p, known.get(p.src_uri)) for p in self.postmortems]
+        key = self._key(sources)
+        lists = _mapping(cached.get("lists"))
+        if cached.get("key") == key and all(_is_id_list(lists.get(p.id)) for p in self.postmortems):
+            return {p.id: tuple(lists[p.id]) for p in self.postmortems}
+        cached_terms = _mapping((self._load(SIMILAR_TERMS_NAME) or {}).get("docs"))
+        counts = [self._counts(source, cached_terms.get(source.postmortem.src_uri)) for source in sources]
+        lists = self._compute(counts)
+        self.stats["computed"] = len(lists)
+        # Rewriting the term counts costs more than tokenizing a few files again next time: only when it pays.
+        stale = len(cached_terms.keys() - {s.postmortem.src_uri for s in sources})
+        tokenized = self.stats["tokenized"]
+        if (tokenized and tokenized >= max(1, len(sources) // 50)) or stale > max(10, len(sources) // 10):
+            docs = {s.postmortem.src_uri: [s.sha, c] for s, c in zip(sources, counts, strict=True) if s.sha}
+            self._save(SIMILAR_TERMS_NAME, {"docs": docs})
+        self._save(
+            SIMILAR_RESULTS_NAME,
+            {
+                "key": key,
+                "files": {s.postmortem.src_uri: [*s.stamp, s.sha] for s in sources if s.sha and s.stamp},
+                "lists": {pid: list(ids) for pid, ids in lists.items()},
+            },
+        )
+        return lists
+
+    # -- inputs ----------------------------------------------------------------------------------------------
+
+    def _source(self, postmortem: Postmortem, known: object) -> _Source:
+        path = self.root / postmortem.path
+        try:
+            stat = path.stat()
+        except OSError:
+            return _Source(postmortem, path, None, "")
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if isinstance(known, list) and len(known) == 3 and tuple(known[:2]) == stamp and isinstance(known[2], str):
+            return _Source(postmortem, path, stamp, known[2])
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return _Source(postmortem, path, None, "")
+        self.stats["read"] += 1
+        return _Source(postmortem, path, stamp, hashlib.sha256(raw).hexdigest(), raw)
+
+    def _key(self, sources: list[_Source]) -> str:
+        digest = hashlib.sha256(f"{SIMILAR_VERSION}\0{self.limit}\0{','.join(self.statuses)}\n".encode())
+        for source in sources:
+            p = source.postmortem
+            digest.update(f"{p.id}\0{p.src_uri}\0{p.status}\0{source.sha}\n".encode())
+        return digest.hexdigest()
+
+    def _counts(self, source: _Source, cached: object) -> dict[str, int]:
+        if source.sha and isinstance(cached, list) and len(cached) == 2 and cached[0] == source.sha:
+            counts = cached[1]
+            if isinstance(counts, dict) and all(type(n) is int for n in counts.values()):
+                return counts
+        body = ""
+        raw = source.raw
+        if raw is None and source.sha:
+            try:
+                raw = source.path.read_bytes()
+            except OSError:
+                raw = None
+            if raw is not None and hashlib.sha256(raw).hexdigest() != source.sha:
+                raw = None  # changed since we hashed it: use the front matter's text only, deterministically
+        if raw is not None:
+            text, _ = decode(raw, str(source.path))
+            if text is not None:
+                body = split_document(text, str(source.path)).body
+        self.stats["tokenized"] += 1
+        return term_counts(source.postmortem, body)
+
+    # -- the similarity --------------------------------------------------------------------------------------
+
+    def _compute(self, counts: list[dict[str, int]]) -> dict[str, tuple[str, ...]]:
+        postmortems = self.postmortems
+        total = len(postmortems)
+        documents = [dict(c) for c in counts]
+        for document, p in zip(documents, postmortems, strict=True):
+            for name, values in (
+                ("cause", [p.cause]),
+                ("contributing", p.contributing),
+                ("service", p.services),
+                ("tag", p.tags),
+            ):
+                for value in values:
+                    term = f"{_STRUCTURED}{name}:{value.lower()}"
+                    document[term] = document.get(term, 0) + STRUCTURED_WEIGHTS[name]
+        frequency: Counter[str] = Counter()
+        for document in documents:
+            frequency.update(document.keys())
+        idf = {term: math.log(total / n) for term, n in frequency.items() if n >= 2}  # a term no one shares: moot
+        vectors: list[dict[str, float]] = []
+        seeds: list[list[str]] = []
+        log_tf = _LOG_TF
+        for document in documents:
+            weighted = [
+                ((log_tf[n] if n < _LOG_TF_SIZE else 1.0 + math.log(n)) * weight, term)
+                for term, n in document.items()
+                if (weight := idf.get(term))
+            ]
+            weighted.sort(reverse=True)  # in C: faster than heapq.nlargest for a few hundred terms
+            top = weighted[:KEY_TERMS]
+            norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+            vectors.append({term: w / norm for w, term in top})
+            seeds.append([term for _, term in top[:SEED_TERMS]])
+
+        candidates = [i for i, p in enumerate(postmortems) if p.status in self.statuses]
+        postings: dict[str, list[int]] = {}
+        for i in candidates:
+            for term in vectors[i]:
+                postings.setdefault(term, []).append(i)
+        empty: list[int] = []
+        ids = [p.id for p in postmortems]
+        results: dict[str, tuple[str, ...]] = {}
+        for d, p in enumerate(postmortems):
+            if p.id in results:
+                continue  # a duplicate id (an error lint reports): the first file by path speaks for it
+            if not self.limit:
+                results[p.id] = ()
+                continue
+            shared = Counter(itertools.chain.from_iterable([postings.get(term, empty) for term in seeds[d]]))
+            vector = vectors[d]
+            scored = []
+            for i, _ in shared.most_common(RERANK_POOL + 1):
+                if ids[i] == p.id:
+                    continue
+                other = vectors[i]
+                score = sum([vector[term] * other[term] for term in vector.keys() & other.keys()])
+                scored.append((-round(score, 9), ids[i]))
+            scored.sort()
+            results[p.id] = tuple(dict.fromkeys(pid for _, pid in scored))[: self.limit]
+        return results
+
+    # -- the cache files -------------------------------------------------------------------------------------
+
+    def _load(self, name: str) -> dict | None:
+        try:
+            data = json.loads((self.directory / name).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != SIMILAR_FORMAT or data.get("version") != SIMILAR_VERSION:
+            return None
+        return data
+
+    def _save(self, name: str, data: dict) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            payload = {"format": SIMILAR_FORMAT, "version": SIMILAR_VERSION, **data}
+            _write_atomically(self.directory / name, json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
+        except OSError:
+            pass  # a read-only checkout still gets its lists, computed every time
+
+
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_id_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+_LOG_TF_SIZE = 1024
+_LOG_TF = [0.0] + [1.0 + math.log(n) for n in range(1, _LOG_TF_SIZE)]
+
+
+def term_counts(postmortem: Postmortem, body: str) -> dict[str, int]:
+    """Weighted counts of the stemmed words of a postmortem (the search index's analysis, in bulk)."""
+    _, stem, stop_words = _text_tools()
+    stems = _ANALYZER._stems
+    counts: dict[str, int] = {}
+    actions = "\n".join(item.title for item in postmortem.action_items)
+    texts = (postmortem.title, postmortem.impact.summary, actions, body)
+    for text, weight in zip(texts, TEXT_WEIGHTS, strict=True):
+        for word, n in Counter(_WORD_RE.findall(text.lower())).items():
+            if len(word) < 2 or word in stop_words:
+                continue
+            stemmed = stems.get(word)
+            if stemmed is None:
+                stemmed = stems[word] = stem(word)
+            counts[stemmed] = counts.get(stemmed, 0) + n * weight
+    return counts
