@@ -414,3 +414,63 @@ def test_guide_page_is_generated_from_the_taxonomy_in_force_and_in_the_nav(kb):
     assert "<code>P1</code>" in page.html and "<code>SEV1</code>" not in page.html
     nav = read_page(site, "").tree.find("nav", "md-nav--primary")
     assert "How to write a postmortem" in nav.all_text()
+
+
+def test_similar_incidents_are_listed_separately_from_related(kb):
+    words = "kernel upgrade broke network ingress on the gateway hosts after a reboot"
+    add_on(
+        kb,
+        "2024-01-10-gateway-kernel",
+        cause="software-bug",
+        contributing=[],
+        services=["gateway"],
+        tags=["kernel"],
+        body=f"## Summary\n\n{words}.\n",
+    )
+    add_on(
+        kb,
+        "2024-02-10-gateway-kernel-again",
+        cause="software-bug",
+        contributing=[],
+        services=["gateway"],
+        tags=["kernel"],
+        body=f"## Summary\n\nAgain: {words}.\n",
+    )
+    add_on(
+        kb,
+        "2024-03-10-billing-typo",
+        cause="config-change",
+        contributing=[],
+        services=["billing"],
+        tags=["invoices"],
+        body="## Summary\n\nA typo in the invoice template config.\n",
+    )
+    add_on(
+        kb,
+        "2024-04-10-draft",
+        status="draft",
+        action_items=None,
+        cause="software-bug",
+        contributing=[],
+        services=["gateway"],
+        tags=["kernel"],
+        body=f"## Summary\n\n{words}.\n",
+    )
+    site = kb.build(strict=True)
+    page = read_page(site, "2024/2024-02-10-gateway-kernel-again/")
+    similar = ids_in(page, page.section("similar-incidents"))
+    assert similar[0] == "2024-01-10-gateway-kernel"
+    assert "2024-04-10-draft" not in similar and "2024-02-10-gateway-kernel-again" not in similar
+    again = kb.build(site_dir=kb.root / "site2")  # warm cache: the same lists
+    assert (
+        read_page(again, "2024/2024-02-10-gateway-kernel-again/").section("similar-incidents").all_text()
+        == page.section("similar-incidents").all_text()
+    )
+
+
+def test_similar_incidents_can_be_turned_off(kb):
+    kb.set_config({"similar": 0})
+    add_on(kb, "2024-01-10-one")
+    add_on(kb, "2024-02-10-two")
+    page = read_page(kb.build(), "2024/2024-02-10-two/")
+    assert page.article.find("h3", id="similar-incidents") is None

@@ -9,7 +9,6 @@ import yaml
 from conftest import REPO, front_matter, render_postmortem
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pmkb.source import decode, split_document
 from pmkb.yaml_positions import _load_events, _load_plain
 

@@ -37,6 +37,7 @@ class PostmortemPluginConfig(Config):
     taxonomy = c.Optional(c.Type((str, dict)))
     pages = c.ListOfItems(c.Type(str), default=["runbooks"])
     drafts = c.Type(bool, default=False)
+    similar = c.Type(int, default=5)  # "Similar incidents" listed per postmortem; 0 turns the section off
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -111,8 +112,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             is_hidden_draft = src_uri in drafts and not self.config.drafts
             file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
 
+        similar = self._similar_incidents(catalog, config)
+        by_id = catalog.by_id()
         self.site = build_site(
             catalog,
+            similar=lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id],
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
@@ -180,6 +184,18 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return context
 
     # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _similar_incidents(self, catalog, config: MkDocsConfig) -> dict[str, tuple[str, ...]]:
+        """Each postmortem's most similar published ones, cached with the search index under .cache/pmkb/."""
+        if self.config.similar <= 0:
+            return {}
+        from .search_index import SearchIndexError, similar_incidents
+
+        try:
+            return similar_incidents(Path(config.config_file_path).parent, catalog, limit=self.config.similar)
+        except SearchIndexError as error:
+            log.warning(f"similar incidents left out: {error}")
+            return {}
 
     def _report(self, diagnostics) -> None:
         self.errors_by_file = {}

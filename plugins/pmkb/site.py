@@ -126,7 +126,7 @@ def build_site(
 
 
 def _earlier_same_cause(postmortems: Sequence[Postmortem]) -> dict[str, tuple[Postmortem, ...]]:
-    """"Has this happened before?": earlier postmortems with the same primary cause and a shared service.
+    """ "Has this happened before?": earlier postmortems with the same primary cause and a shared service.
 
     Buckets are kept in time order and searched with bisect, so one cause on one service across thousands of
     incidents stays n log n rather than quadratic.

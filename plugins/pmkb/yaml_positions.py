@@ -248,8 +248,6 @@ def _key_text(key: object) -> str:
         return f"<a number of {key.bit_length()} bits>" if isinstance(key, int) else "<unprintable key>"
 
 
-
-
 # Text the fast path leaves to the event composer: a tag, anchor or alias at the start of a token, a merge key,
 # a line break that YAML and editors count differently, or nesting too deep for libyaml's recursive composer
 # (it crashes the interpreter near 100,000 levels; a bracket or a leading indicator is at most one level each).
