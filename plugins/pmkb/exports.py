@@ -74,7 +74,12 @@ def postmortem_record(p: Postmortem, url: str) -> dict[str, object]:
 
 
 def _dump(records: list[dict[str, object]]) -> str:
-    return json.dumps(records, indent=1, ensure_ascii=False) + "\n"
+    # One record a line: diffable, and compact enough for the C encoder (json's `indent` forces pure Python).
+    return (
+        "[\n"
+        + ",\n".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) for record in records)
+        + "\n]\n"
+    )
 
 
 def postmortems_json(postmortems: Iterable[Postmortem], url_of: Callable[[str], str]) -> str:

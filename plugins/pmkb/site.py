@@ -77,8 +77,13 @@ def build_site(
     """
     listed = list(catalog.listed(include_drafts))
 
+    urls: dict[str, str] = {}
+
     def url_of(src_uri: str) -> str:
-        return page_url(src_uri, directory_urls)
+        url = urls.get(src_uri)
+        if url is None:
+            url = urls[src_uri] = page_url(src_uri, directory_urls)
+        return url
 
     builder = ViewBuilder(catalog.taxonomy, catalog.today, url_of, {p.id for p in listed})
     by_id = catalog.by_id()

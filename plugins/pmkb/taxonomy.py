@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -28,21 +28,29 @@ class TaxonomyEntry:
         return self.slug.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Taxonomy:
     severities: tuple[TaxonomyEntry, ...]
     causes: tuple[TaxonomyEntry, ...]
     triggers: tuple[TaxonomyEntry, ...]
     detection: tuple[TaxonomyEntry, ...]
+    # Lookups run for every checked value and every listed row: each section indexed once, at construction.
+    _index: dict[str, dict[str, TaxonomyEntry]] = field(init=False, repr=False, compare=False)
+    _slugs: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sections = {name: getattr(self, name) for name in SECTIONS}
+        object.__setattr__(self, "_index", {name: {e.slug: e for e in entries} for name, entries in sections.items()})
+        object.__setattr__(self, "_slugs", {name: tuple(e.slug for e in entries) for name, entries in sections.items()})
 
     def section(self, name: str) -> tuple[TaxonomyEntry, ...]:
         return getattr(self, name)
 
     def slugs(self, name: str) -> tuple[str, ...]:
-        return tuple(entry.slug for entry in self.section(name))
+        return self._slugs[name]
 
     def entry(self, name: str, slug: str) -> TaxonomyEntry | None:
-        return next((entry for entry in self.section(name) if entry.slug == slug), None)
+        return self._index[name].get(slug)
 
     def severity_rank(self, slug: str) -> int:
         """0 for the most severe; unknown severities sort last."""

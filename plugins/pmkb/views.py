@@ -150,6 +150,7 @@ class ViewBuilder:
         self.today = today
         self.url_of = url_of
         self.linked_ids = linked_ids  # postmortems that have a page in this build (drafts may not)
+        self._rows: dict[tuple[str, str, str], IncidentRow] = {}
 
     def severity_link(self, slug: str) -> Link:
         entry = self.taxonomy.entry("severities", slug)
@@ -169,6 +170,14 @@ class ViewBuilder:
         return ActionRow(item, item.is_overdue(self.today), postmortem, self.url_of(postmortem.src_uri))
 
     def incident_row(self, postmortem: Postmortem, role: str = "primary") -> IncidentRow:
+        # The same incident appears on many listings (its year, causes, services, tags, severity): build once.
+        key = (postmortem.id, postmortem.src_uri, role)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self._incident_row(postmortem, role)
+        return row
+
+    def _incident_row(self, postmortem: Postmortem, role: str) -> IncidentRow:
         open_items = postmortem.open_action_items
         return IncidentRow(
             postmortem=postmortem,
