@@ -14,16 +14,11 @@ import pytest
 from conftest import KB, front_matter
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pmkb import search_index
+from pmkb import search_index, similarity
 from pmkb.project import find_project
-from pmkb.search_index import (
-    QueryError,
-    SearchIndex,
-    SearchIndexError,
-    cache_dir,
-    parse_query,
-    similar_incidents,
-)
+from pmkb.search_index import SearchIndex, SearchIndexError, cache_dir
+from pmkb.search_query import QueryError, parse_query
+from pmkb.similarity import similar_incidents
 from pmkb.taxonomy import default_taxonomy
 
 BOSKOS = "2019-03-25-boskos-crash-loop"
@@ -746,7 +741,7 @@ def test_similar_incidents_recover_from_a_damaged_cache(kb: KB) -> None:
     project = find_project(kb.config)
     expected = similar_incidents(project.root, project.catalog())
     folder = cache_dir(project.root)
-    header = {"format": "pmkb-similar", "version": search_index.SIMILAR_VERSION}
+    header = {"format": "pmkb-similar", "version": similarity.SIMILAR_VERSION}
     damage = [
         ("similar.json", b"\x00not json"),
         ("similar.json", json.dumps({**header, "key": 1, "files": [], "lists": "x"}).encode()),

@@ -41,8 +41,11 @@ def normalize_page_dirs(page_dirs: Iterable[str]) -> tuple[str, ...]:
 
 def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) -> bool:
     """Every Markdown file is a postmortem except index pages and files under the `pages` folders."""
-    path = PurePosixPath(src_uri)
-    if path.suffix.lower() != ".md" or path.name in INDEX_NAMES:
+    # Strings, not PurePosixPath (this runs for every file of a lint, build or search), with the same results.
+    name = src_uri.rpartition("/")[2]
+    if name in ("", "."):  # a trailing '/' or '/.': the name is the last other component
+        name = next((part for part in reversed(src_uri.split("/")) if part not in ("", ".")), "")
+    if len(name) < 4 or name[-3:].lower() != ".md" or name in INDEX_NAMES:  # '.md' alone has no suffix
         return False
     return not any(src_uri == d or src_uri.startswith(d + "/") for d in page_dirs)
 
@@ -56,8 +59,16 @@ RESERVED_NAMES = frozenset(
 
 def is_hidden(relative: str) -> bool:
     """MkDocs' default `exclude_docs`: dot files and folders, and a top-level templates/ folder."""
-    parts = PurePosixPath(relative).parts
-    return any(part.startswith(".") for part in parts) or parts[:1] == ("templates",)
+    # Strings, not PurePosixPath (this runs for every file and folder of a lint, build or search), with the same
+    # results: empty and '.' components do not count, and a leading '/' is a root, not a component.
+    if (relative.startswith(".") or "/." in relative) and any(
+        part.startswith(".") and part != "." for part in relative.split("/")
+    ):
+        return True
+    first = relative.partition("/")[0]
+    if first in ("", ".") and not relative.startswith("/"):
+        first = next((part for part in relative.split("/") if part not in ("", ".")), "")
+    return first == "templates"
 
 
 def link_problem(path: str, root: str) -> str | None:

@@ -189,7 +189,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         """Each postmortem's most similar published ones, cached with the search index under .cache/pmkb/."""
         if self.config.similar <= 0:
             return {}
-        from .search_index import SearchIndexError, similar_incidents
+        from .similarity import SearchIndexError, similar_incidents
 
         try:
             return similar_incidents(Path(config.config_file_path).parent, catalog, limit=self.config.similar)

@@ -1,31 +1,8 @@
-"""Search past incidents: a whoosh index of the knowledge base, its query language, and similar incidents.
+"""Search past incidents: the whoosh index of the knowledge base, its analyzer, searcher, snippets and facets.
 
-This is the only module that imports whoosh (lazily: importing it costs nothing until an index is used).
-
-Query syntax (`pmkb search QUERY`)
-----------------------------------
-
-- Free words are ANDed: `boskos crash loop` finds postmortems holding all three words in the title, impact
-  summary, action-item titles, body, or among their id, services, tags, causes and owners. Words are stemmed
-  (`deploys` finds `deployment`); `"crash loop"` is a phrase; `crash*` a prefix; `*` alone matches everything.
-- `field:value` restricts to a field. Keyword fields match whole values, case-insensitively:
-  `cause:` (the primary cause only), `contributing:` (contributing causes), `severity:`, `service:`, `tag:`,
-  `status:`, `owner:` (an action-item owner), `trigger:`, `detection:`, `id:`. Owners may hold spaces: quote
-  them (`owner:"Team Checkout"`); spaces and hyphens are the same (`owner:team-checkout` finds it too).
-  A trailing `*` is a prefix (`service:pay*`). Unknown taxonomy values (`cause:deploy`) are errors.
-  `title:` searches the title's words only. A word holding a colon after letters must be quoted
-  (`"error:timeout"`); URLs (`https://...`) and times (`10:30`) need no quotes.
-- `year:2019`, `year:>2020`, `year:>=2020`, `year:<2020`, `year:<=2020`, `year:2019..2021` (inclusive),
-  `year:2019..` and `year:..2021`.
-- `date:` takes `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, each meaning the whole year, month or day:
-  `date:2019-03`, `date:>=2019-06-01`, `date:2019-01-01..2019-06-30`, `date:2019..2021` (1 Jan 2019 to
-  31 Dec 2021). `date` is the front matter's day the incident began.
-- `severity:SEV1..SEV2` is a range in taxonomy order (most severe first).
-- Operators (upper case): `a OR b`, `a AND b`, `NOT a` (or `-a`), and parentheses. Juxtaposition (AND) binds
-  loosest, as in whoosh: `cause:x service:a OR service:b` is `cause:x AND (service:a OR service:b)`;
-  `cause:x OR contributing:x` finds both roles; `service:(prow OR boskos)` applies a field to a group.
-
-A malformed query raises `QueryError` with a one-line message that quotes the offending part.
+This is the only module that imports whoosh (lazily: importing it costs nothing until an index is used). The
+query language is `pmkb.search_query` (its docstring gives the syntax); similar incidents for the site are
+`pmkb.similarity`, which analyzes words with this module's analyzer.
 
 The index
 ---------
@@ -42,7 +19,7 @@ Kept under `<project>/.cache/pmkb/search/` (see `cache_dir`):
 - `update.lock`: held (OS file lock, waited for with a timeout) by whoever updates or rebuilds the index.
   Readers never take it: they open the verified generation, and retry from the manifest if a concurrent
   writer swapped files away underneath them.
-- `similar.json`: the similar-incidents cache (see `similar_incidents`).
+- `similar.json`: the similar-incidents cache (see `pmkb.similarity.similar_incidents`).
 
 Validity is decided per file with the catalog's own `check_bytes` (the rules of `pmkb lint`), for new or
 changed files only; only valid postmortems are indexed. Staleness is decided by (mtime_ns, size) first and
@@ -52,25 +29,33 @@ sha256 second, so a `touch` costs a hash, not a re-index.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
-import itertools
 import json
-import math
 import os
 import re
 import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from .catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
 from .model import Postmortem
-from .source import decode, split_document
+from .search_query import (
+    ParsedQuery,
+    QueryError,
+    _Bool,
+    _Every,
+    _Keyword,
+    _Range,
+    _Text,
+    normalize_keyword,
+    parse_query,
+)
+from .source import body_of
 from .taxonomy import Taxonomy
 
 SCHEMA_VERSION = 1
@@ -87,15 +72,6 @@ OPEN_ATTEMPTS = 4
 
 # Field boosts for free words: a word in the title says more than one in the body.
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("actions", 1.5), ("keywords", 1.5), ("body", 1.0))
-KEYWORD_FIELDS = ("cause", "contributing", "severity", "service", "tag", "status", "owner", "trigger", "detection")
-TAXONOMY_FIELDS = {
-    "cause": "causes",
-    "contributing": "causes",
-    "severity": "severities",
-    "trigger": "triggers",
-    "detection": "detection",
-}
-QUERY_FIELDS = (*KEYWORD_FIELDS, "id", "title", "year", "date")
 FACET_FIELDS = ("cause", "severity", "service")
 
 MATCH_START, MATCH_END = "\x02", "\x03"  # around highlighted words in snippets, before formatting
@@ -105,459 +81,12 @@ class SearchIndexError(Exception):
     """The index cannot be built, read or repaired (a one-line message). Never raised for bad queries."""
 
 
-class QueryError(ValueError):
-    """A malformed query: the message is one line and quotes the offending part."""
-
-
 def cache_dir(project_root: Path) -> Path:
     """Where the search index and the similar-incidents cache live (`.gitignore` covers `/.cache/`)."""
     return Path(project_root) / ".cache" / "pmkb" / "search"
 
 
-def normalize_keyword(value: str) -> str:
-    """Keyword values as indexed and queried: lower case, runs of white space as one '-'."""
-    return "-".join(str(value).lower().split())
-
-
-# -- query parsing -----------------------------------------------------------------------------------------------
-#
-# The parser builds a small tree first (no whoosh needed, so a bad query fails fast), then whoosh queries.
-
-
-@dataclass(frozen=True)
-class _Text:
-    field: str | None  # None: every text field
-    text: str  # a word or a phrase, unanalyzed
-    prefix: bool = False
-    phrase: bool = False
-
-
-@dataclass(frozen=True)
-class _Keyword:
-    field: str
-    value: str  # normalized
-    prefix: bool = False
-
-
-@dataclass(frozen=True)
-class _Range:
-    field: str  # year | date | severity_rank
-    low: object  # int, datetime or None
-    high: object
-    high_exclusive: bool = False
-
-
-@dataclass(frozen=True)
-class _Every:
-    pass
-
-
-@dataclass(frozen=True)
-class _Bool:
-    op: str  # and | or | not
-    children: tuple
-
-
-_TOKEN_RE = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<quote>")
-  | (?P<field>[A-Za-z_][A-Za-z0-9_]*):(?=[^\s/])
-  | (?P<word>[^\s()"]+)
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # lparen rparen phrase word field op minus end
-    text: str
-    column: int  # 1-based
-
-
-def _tokenize(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position = 0
-    while position < len(query):
-        match = _TOKEN_RE.match(query, position)
-        assert match is not None  # every character is covered by one alternative
-        kind = match.lastgroup
-        column = position + 1
-        if query[position] == "-" and position + 1 < len(query) and not query[position + 1].isspace():
-            tokens.append(_Token("minus", "-", column))  # `-word`, `-"a phrase"`, `-field:value`, `-(...)`
-            position += 1
-            continue
-        if kind == "quote":
-            end = query.find('"', position + 1)
-            if end < 0:
-                raise QueryError(f"unbalanced quote: the '\"' at column {column} is never closed")
-            tokens.append(_Token("phrase", query[position + 1 : end], column))
-            position = end + 1
-            continue
-        position = match.end()
-        if kind == "space":
-            continue
-        if kind == "field":
-            name = match.group("field")
-            tokens.append(_Token("field", name, column))
-        elif kind == "word":
-            word = match.group("word")
-            if word in ("AND", "OR", "NOT"):
-                tokens.append(_Token("op", word, column))
-            elif word.endswith(":") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*:", word) and word[:-1] in QUERY_FIELDS:
-                raise QueryError(f"missing value after '{word}' at column {column}")
-            else:
-                tokens.append(_Token("word", word, column))
-        else:
-            tokens.append(_Token(kind, match.group(kind), column))
-    tokens.append(_Token("end", "", len(query) + 1))
-    return tokens
-
-
-@dataclass
-class QueryContext:
-    """What a query is checked against: the taxonomy's values and severity order."""
-
-    taxonomy: Taxonomy | None = None
-
-    def allowed(self, query_field: str) -> tuple[str, ...] | None:
-        section = TAXONOMY_FIELDS.get(query_field)
-        if self.taxonomy is None or section is None:
-            return None
-        return self.taxonomy.slugs(section)
-
-    def severity_rank(self, value: str) -> int | None:
-        if self.taxonomy is None:
-            return None
-        for rank, slug in enumerate(self.taxonomy.slugs("severities")):
-            if slug.lower() == value.lower():
-                return rank
-        return None
-
-
-class _Parser:
-    def __init__(self, query: str, context: QueryContext) -> None:
-        self.query = query
-        self.context = context
-        self.tokens = _tokenize(query)
-        self.index = 0
-
-    def peek(self) -> _Token:
-        return self.tokens[self.index]
-
-    def take(self) -> _Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
-
-    def parse(self):
-        node = self.sequence(None)
-        end = self.peek()
-        if end.kind == "rparen":
-            raise QueryError(f"unbalanced parenthesis: the ')' at column {end.column} has no matching '('")
-        return node
-
-    def sequence(self, default_field: str | None):
-        """Juxtaposed expressions, ANDed (the loosest binding)."""
-        children = []
-        while self.peek().kind not in ("end", "rparen"):
-            children.append(self.or_expression(default_field))
-        if not children:
-            return None
-        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
-
-    def or_expression(self, default_field: str | None):
-        children = [self.and_expression(default_field)]
-        while self.peek().kind == "op" and self.peek().text == "OR":
-            operator = self.take()
-            children.append(self.operand(operator, default_field, self.and_expression))
-        return children[0] if len(children) == 1 else _Bool("or", tuple(children))
-
-    def and_expression(self, default_field: str | None):
-        children = [self.unary(default_field)]
-        while self.peek().kind == "op" and self.peek().text == "AND":
-            operator = self.take()
-            children.append(self.operand(operator, default_field, self.unary))
-        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
-
-    def operand(self, operator: _Token, default_field: str | None, parse):
-        following = self.peek()
-        if following.kind in ("end", "rparen") or (following.kind == "op" and following.text != "NOT"):
-            raise QueryError(f"'{operator.text}' at column {operator.column} needs a term on both sides")
-        return parse(default_field)
-
-    def unary(self, default_field: str | None):
-        token = self.peek()
-        if (token.kind == "op" and token.text == "NOT") or token.kind == "minus":
-            self.take()
-            following = self.peek()
-            if following.kind in ("end", "rparen", "op") and not (following.kind == "op" and following.text == "NOT"):
-                raise QueryError(f"'{token.text}' at column {token.column} must be followed by a term")
-            return _Bool("not", (self.unary(default_field),))
-        return self.atom(default_field)
-
-    def atom(self, default_field: str | None):
-        token = self.take()
-        if token.kind == "lparen":
-            node = self.sequence(default_field)
-            closing = self.take()
-            if closing.kind != "rparen":
-                raise QueryError(f"unbalanced parenthesis: the '(' at column {token.column} is never closed")
-            if node is None:
-                raise QueryError(f"empty parentheses at column {token.column}")
-            return node
-        if token.kind == "op":
-            raise QueryError(f"'{token.text}' at column {token.column} needs a term on both sides")
-        if token.kind == "field":
-            return self.fielded(token)
-        if token.kind in ("word", "phrase"):
-            return self.value(default_field, token.text, token.kind == "phrase", token)
-        raise QueryError(f"unexpected '{token.text}' at column {token.column}")  # pragma: no cover
-
-    def fielded(self, token: _Token):
-        name = token.text
-        if name not in QUERY_FIELDS:
-            raise QueryError(self.unknown_field(name, token))
-        value = self.peek()
-        if value.kind == "lparen":
-            return self.atom(name)
-        if value.kind not in ("word", "phrase") or value.column != token.column + len(name) + 1:
-            raise QueryError(f"missing value after '{name}:' at column {token.column}")
-        self.take()
-        return self.value(name, value.text, value.kind == "phrase", token)
-
-    def unknown_field(self, name: str, token: _Token) -> str:
-        shown = self.query[token.column - 1 :].split()[0] if self.query[token.column - 1 :].strip() else name
-        close = difflib.get_close_matches(name.lower(), QUERY_FIELDS, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown field '{name}' in '{shown}'{hint}; fields: {', '.join(sorted(QUERY_FIELDS))}"
-
-    def value(self, query_field: str | None, text: str, phrase: bool, token: _Token):
-        shown = f"{query_field}:{text}" if query_field else text
-        if query_field is None or query_field == "title":
-            if text == "*" and not phrase:
-                return _Every()
-            prefix = not phrase and len(text) > 1 and text.endswith("*")
-            return _Text(query_field, text[:-1] if prefix else text, prefix=prefix, phrase=phrase)
-        if query_field == "year":
-            return _year_range(text, shown)
-        if query_field == "date":
-            return _date_range(text, shown)
-        if query_field == "severity" and ".." in text and not phrase:
-            return self.severity_range(text, shown)
-        prefix = not phrase and text.endswith("*")
-        value = normalize_keyword(text[:-1] if prefix else text)
-        if not value:
-            raise QueryError(f"missing value in '{shown}'")
-        if query_field == "id":
-            return _Keyword("id", value, prefix)
-        allowed = self.context.allowed(query_field)
-        if allowed is not None and not prefix and value not in {a.lower() for a in allowed}:
-            kind = "severity" if query_field == "severity" else TAXONOMY_FIELDS[query_field].rstrip("s")
-            if query_field in ("cause", "contributing"):
-                kind = "cause"
-            raise QueryError(f"unknown {kind} '{text}' in '{shown}'; allowed: {', '.join(allowed)}")
-        return _Keyword(query_field, value, prefix)
-
-    def severity_range(self, text: str, shown: str):
-        low_text, _, high_text = text.partition("..")
-        ranks = []
-        for part in (low_text, high_text):
-            rank = self.context.severity_rank(part) if part else None
-            if part and rank is None:
-                allowed = ", ".join(self.context.taxonomy.slugs("severities")) if self.context.taxonomy else ""
-                raise QueryError(f"unknown severity '{part}' in '{shown}'; allowed: {allowed}")
-            ranks.append(rank)
-        low, high = ranks
-        if low is None and high is None:
-            raise QueryError(f"empty range in '{shown}': give at least one end (SEV1..SEV2, ..SEV2)")
-        if low is not None and high is not None and low > high:
-            low, high = high, low
-        return _Range("severity_rank", low, high)
-
-
-_COMPARISON_RE = re.compile(r"^(>=|<=|>|<)(.+)$")
-
-
-def _split_range(text: str) -> tuple[str, str | None, str | None] | None:
-    """('range', low, high) for `a..b`, ('>=', value, None) for comparisons, None for a single value."""
-    if ".." in text:
-        low, _, high = text.partition("..")
-        return "range", low or None, high or None
-    match = _COMPARISON_RE.match(text)
-    if match:
-        return match.group(1), match.group(2), None
-    return None
-
-
-def _year_range(text: str, shown: str) -> _Range:
-    def year(value: str) -> int:
-        if not re.fullmatch(r"\d{1,4}", value) or int(value) < 1:
-            raise QueryError(
-                f"bad year '{value}' in '{shown}': use a year (2019), a range (2019..2021) "
-                "or a comparison (>2020, >=2020, <2020, <=2020)"
-            )
-        return int(value)
-
-    split = _split_range(text)
-    if split is None:
-        value = year(text)
-        return _Range("year", value, value)
-    kind, first, second = split
-    if kind == "range":
-        if first is None and second is None:
-            raise QueryError(f"empty range in '{shown}': give at least one end (2019.. or ..2021)")
-        low = year(first) if first else None
-        high = year(second) if second else None
-        if low is not None and high is not None and low > high:
-            raise QueryError(f"empty range in '{shown}': {low} is after {high}")
-        return _Range("year", low, high)
-    assert first is not None
-    value = year(first)
-    return {
-        ">": _Range("year", value + 1, None),
-        ">=": _Range("year", value, None),
-        "<": _Range("year", None, value - 1),
-        "<=": _Range("year", None, value),
-    }[kind]
-
-
-def _period(value: str, shown: str) -> tuple[datetime, datetime]:
-    """The [start, end) of `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as naive datetimes (midnight UTC)."""
-    try:
-        if re.fullmatch(r"\d{4}", value):
-            year = int(value)
-            return datetime(year, 1, 1), datetime(year + 1, 1, 1) if year < 9999 else datetime.max
-        if re.fullmatch(r"\d{4}-\d{2}", value):
-            year, month = map(int, value.split("-"))
-            start = datetime(year, month, 1)
-            end = datetime(year + (month == 12), month % 12 + 1, 1) if (year, month) != (9999, 12) else datetime.max
-            return start, end
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            start = datetime.combine(date.fromisoformat(value), datetime.min.time())
-            return start, start + timedelta(days=1) if start.date() < date.max else datetime.max
-    except ValueError:
-        pass
-    raise QueryError(
-        f"bad date '{value}' in '{shown}': use YYYY, YYYY-MM or YYYY-MM-DD, a range (2019-01..2019-06) "
-        "or a comparison (>=2019-06-01)"
-    )
-
-
-def _date_range(text: str, shown: str) -> _Range:
-    split = _split_range(text)
-    if split is None:
-        start, end = _period(text, shown)
-        return _Range("date", start, end, high_exclusive=True)
-    kind, first, second = split
-    if kind == "range":
-        if first is None and second is None:
-            raise QueryError(f"empty range in '{shown}': give at least one end (2019-01-01.. or ..2019-06)")
-        low = _period(first, shown)[0] if first else None
-        high = _period(second, shown)[1] if second else None
-        if low is not None and high is not None and low >= high:
-            raise QueryError(f"empty range in '{shown}': {first} is after {second}")
-        return _Range("date", low, high, high_exclusive=True)
-    assert first is not None
-    start, end = _period(first, shown)
-    return {
-        ">": _Range("date", end, None),
-        ">=": _Range("date", start, None),
-        "<": _Range("date", None, start, high_exclusive=True),
-        "<=": _Range("date", None, end, high_exclusive=True),
-    }[kind]
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    """A checked query: its tree, ready to become a whoosh query against an index."""
-
-    text: str
-    tree: object
-
-    def to_whoosh(self):
-        return _to_whoosh(self.tree)
-
-    def highlight_terms(self) -> frozenset[str]:
-        """The analyzed words to highlight in snippets (free and title words outside NOT)."""
-        terms: set[str] = set()
-        _collect_terms(self.tree, terms)
-        return frozenset(terms)
-
-
-def parse_query(query: str, taxonomy: Taxonomy | None = None) -> ParsedQuery:
-    """Check and parse `query` (see the module docstring). Raises `QueryError` on a malformed query."""
-    if not query.strip():
-        raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
-    tree = _Parser(query, QueryContext(taxonomy)).parse()
-    if tree is None:
-        raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
-    if not _has_positive_content(tree):
-        raise QueryError(
-            f"nothing to search for in '{query}': its words are too common to be indexed or only excluded (NOT)"
-        )
-    return ParsedQuery(query, tree)
-
-
-def _analyze(text: str) -> list[str]:
-    return [token.text for token in _analyzer()(text, mode="query")]
-
-
-def _has_positive_content(node) -> bool:
-    if isinstance(node, _Text):
-        return node.prefix or bool(_analyze(node.text))
-    if isinstance(node, _Bool):
-        if node.op == "not":
-            return True  # `NOT x` alone means everything but x
-        return any(_has_positive_content(child) for child in node.children)
-    return True
-
-
-def _collect_terms(node, terms: set[str], negated: bool = False) -> None:
-    if isinstance(node, _Text) and not negated and not node.prefix:
-        terms.update(_analyze(node.text))
-    elif isinstance(node, _Bool):
-        for child in node.children:
-            _collect_terms(child, terms, negated or node.op == "not")
-
-
-def _to_whoosh(node):
-    from whoosh import query as q
-
-    if isinstance(node, _Every):
-        return q.Every()
-    if isinstance(node, _Bool):
-        children = [_to_whoosh(child) for child in node.children]
-        children = [child for child in children if child is not None]
-        if node.op == "not":
-            return q.Not(children[0]) if children else None
-        if not children:
-            return None
-        if len(children) == 1:
-            return children[0]
-        return q.And(children) if node.op == "and" else q.Or(children)
-    if isinstance(node, _Keyword):
-        return q.Prefix(node.field, node.value) if node.prefix else q.Term(node.field, node.value)
-    if isinstance(node, _Range):
-        if node.field == "date":
-            return q.DateRange("date", node.low, node.high, endexcl=node.high_exclusive)
-        return q.NumericRange(node.field, node.low, node.high)
-    assert isinstance(node, _Text)
-    fields = TEXT_FIELDS if node.field is None else ((node.field, 1.0),)
-    if node.prefix:
-        return q.Or([q.Prefix(name, node.text.lower(), boost=boost) for name, boost in fields])
-    words = _analyze(node.text)
-    if not words:
-        return None  # a stop word: it constrains nothing (as in whoosh)
-    if len(words) == 1:
-        return q.Or([q.Term(name, words[0], boost=boost) for name, boost in fields])
-    return q.Or([q.Phrase(name, words, boost=boost) for name, boost in fields])
-
-
-# -- the whoosh schema -------------------------------------------------------------------------------------------
+# -- the analyzer ------------------------------------------------------------------------------------------------
 
 # whoosh's classic token pattern. whoosh-reloaded's default adds `*` to word characters (for wildcards), which
 # would index Markdown's `**bold**` as the token `**bold**`, unfindable as `bold`.
@@ -643,6 +172,24 @@ class StemmingTextAnalyzer:
                 token.endchar = start_char + match.end()
             yield token
 
+    def add_term_counts(self, counts: dict[str, int], text: str, weight: int) -> None:
+        """Add the stems of `text` to `counts`, each occurrence counting `weight`: the analysis in bulk, without
+        tokens (for similar incidents).
+
+        It lower-cases before splitting into words (`__call__` splits first): the same words except around the one
+        letter whose lower case is no word character (U+0130, 'İ'). Aligning them would change similar incidents
+        (and call for a new `SIMILAR_VERSION`), so it is left as it is.
+        """
+        _, stem, stop_words = _text_tools()
+        stems = self._stems
+        for word, n in Counter(_WORD_RE.findall(text.lower())).items():
+            if len(word) < 2 or word in stop_words:
+                continue
+            stemmed = stems.get(word)
+            if stemmed is None:
+                stemmed = stems[word] = stem(word)
+            counts[stemmed] = counts.get(stemmed, 0) + n * weight
+
 
 _TEXT_TOOLS = None
 
@@ -660,14 +207,60 @@ def _text_tools():
 _ANALYZER = StemmingTextAnalyzer()
 
 
-def _analyzer() -> StemmingTextAnalyzer:
+def text_analyzer() -> StemmingTextAnalyzer:
+    """The analyzer of every text field, shared with similar incidents (and its stem cache with them)."""
     return _ANALYZER
+
+
+def analyze(text: str) -> list[str]:
+    """The terms the index holds for `text` as a query: its words, lower case, without stop words, stemmed."""
+    return [token.text for token in _ANALYZER(text, mode="query")]
+
+
+# -- queries -----------------------------------------------------------------------------------------------------
+
+
+def whoosh_query(node):
+    """The whoosh query for a parsed query's tree (`ParsedQuery.to_whoosh`), or None if it constrains nothing."""
+    from whoosh import query as q
+
+    if isinstance(node, _Every):
+        return q.Every()
+    if isinstance(node, _Bool):
+        children = [whoosh_query(child) for child in node.children]
+        children = [child for child in children if child is not None]
+        if node.op == "not":
+            return q.Not(children[0]) if children else None
+        if not children:
+            return None
+        if len(children) == 1:
+            return children[0]
+        return q.And(children) if node.op == "and" else q.Or(children)
+    if isinstance(node, _Keyword):
+        return q.Prefix(node.field, node.value) if node.prefix else q.Term(node.field, node.value)
+    if isinstance(node, _Range):
+        if node.field == "date":
+            return q.DateRange("date", node.low, node.high, endexcl=node.high_exclusive)
+        return q.NumericRange(node.field, node.low, node.high)
+    assert isinstance(node, _Text)
+    fields = TEXT_FIELDS if node.field is None else ((node.field, 1.0),)
+    if node.prefix:
+        return q.Or([q.Prefix(name, node.text.lower(), boost=boost) for name, boost in fields])
+    words = analyze(node.text)
+    if not words:
+        return None  # a stop word: it constrains nothing (as in whoosh)
+    if len(words) == 1:
+        return q.Or([q.Term(name, words[0], boost=boost) for name, boost in fields])
+    return q.Or([q.Phrase(name, words, boost=boost) for name, boost in fields])
+
+
+# -- the whoosh schema -------------------------------------------------------------------------------------------
 
 
 def _schema():
     from whoosh import fields as f
 
-    text = _analyzer()
+    text = text_analyzer()
     return f.Schema(
         path=f.ID(stored=True, unique=True),  # src_uri: the unique key updates and deletes go by
         id=f.ID(sortable=True),  # lower case
@@ -1106,8 +699,7 @@ class SearchIndex:
                 report.invalid += 1
                 yield src_uri, (item.mtime_ns, item.size, sha, None), {}
                 continue
-            text, _ = decode(raw, ref.display_path)
-            body = split_document(text, ref.display_path).body if text is not None else ""
+            body = body_of(raw, ref.display_path)
             document = _document(postmortem, body, self.taxonomy)
             yield src_uri, (item.mtime_ns, item.size, sha, postmortem.id), document
 
@@ -1445,9 +1037,7 @@ def _snippet(path: Path, summary: str, terms: frozenset[str]) -> tuple[tuple[str
 
     body = ""
     try:
-        text, _ = decode(path.read_bytes(), str(path))
-        if text is not None:
-            body = split_document(text, str(path)).body
+        body = body_of(path.read_bytes(), str(path))
     except OSError:
         pass
     for pattern, replacement in _MARKDOWN_NOISE:
@@ -1457,7 +1047,7 @@ def _snippet(path: Path, summary: str, terms: frozenset[str]) -> tuple[tuple[str
         if not terms or not source:
             continue
         marked = highlight(
-            source, terms, _analyzer(), ContextFragmenter(maxchars=SNIPPET_CHARS, surround=40), Marker(), top=2
+            source, terms, text_analyzer(), ContextFragmenter(maxchars=SNIPPET_CHARS, surround=40), Marker(), top=2
         )
         if marked and MATCH_START in marked:
             return _segments(marked)
@@ -1477,265 +1067,3 @@ def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
         else:
             segments.append((piece, False))
     return tuple(segments)
-
-
-# -- similar incidents -------------------------------------------------------------------------------------------
-#
-# whoosh's more_like_this costs ~35 ms a document (3 minutes at 5,000), and a CI build starts without a cache,
-# so the site's "Similar incidents" come from a cheaper equivalent computed in pure Python, without whoosh's
-# index: TF-IDF over each postmortem's key terms (title x3, impact summary x2, action-item titles, body; the
-# same stemming as the search index) plus its cause, contributing causes, services and tags as extra terms, so
-# structured overlap counts as a boost. Candidates are the postmortems that share one of a postmortem's
-# strongest key terms (counted at C speed with a Counter), and the best of them are ranked by exact cosine
-# similarity; ties go to the smaller id.
-
-SIMILAR_FORMAT = "pmkb-similar"
-SIMILAR_VERSION = 1  # bump whenever the algorithm, its weights or the analyzer change
-SIMILAR_RESULTS_NAME = "similar.json"
-SIMILAR_TERMS_NAME = "similar-terms.json"
-KEY_TERMS = 30  # terms per postmortem vector
-SEED_TERMS = 15  # of which the strongest find the candidates
-RERANK_POOL = 60  # candidates (most shared seed terms) scored exactly
-TEXT_WEIGHTS = (3, 2, 1, 1)  # title, impact summary, action-item titles, body
-STRUCTURED_WEIGHTS = {"cause": 3, "contributing": 1, "service": 3, "tag": 2}
-_STRUCTURED = "\x00"  # prefix of structured terms: the tokenizer never produces it
-
-
-def similar_incidents(
-    project_root: Path, catalog, limit: int = 5, *, statuses: Collection[str] = ("published",)
-) -> dict[str, tuple[str, ...]]:
-    """For every postmortem in `catalog.postmortems`, the ids of up to `limit` most similar other postmortems
-    whose status is in `statuses` (default: published only, so never a draft), best first.
-
-    Deterministic: the same postmortems (ids, file contents, statuses) give the same lists, whatever the cache
-    holds. A postmortem never lists itself (nor another file with its id).
-
-    Cached in `cache_dir(project_root)`: `similar-terms.json` holds each file's term counts by sha256, so only
-    new or changed files are read and tokenized again; `similar.json` holds the lists under a key made of every
-    postmortem's id, status and content hash, plus `limit`, `statuses` and `SIMILAR_VERSION`. When nothing
-    changed, the lists come from the cache (one `stat` a file); when anything changed, all lists are computed
-    again from the cached term counts: a change to one postmortem changes term weights and candidates for all,
-    and recomputing everything is what keeps the result a function of the input. The cache is an optimization:
-    if it cannot be written, the lists are still returned.
-
-    Raises `SearchIndexError` (one line) and nothing else, on any unexpected failure; a build should catch it,
-    log one warning and go on without similar incidents:
-
-        try:
-            similar = similar_incidents(project_root, catalog)
-        except SearchIndexError as error:
-            log.warning(f"pmkb: {error}")
-            similar = {}
-        by_id = catalog.by_id()
-        build_site(catalog, ..., similar=lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id])
-    """
-    try:
-        return _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses)).run()
-    except SearchIndexError:
-        raise
-    except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
-        raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
-
-
-@dataclass
-class _Source:
-    postmortem: Postmortem
-    path: Path
-    stamp: tuple[int, int] | None
-    sha: str  # "" if unreadable
-    raw: bytes | None = None
-
-
-class _SimilarIncidents:
-    def __init__(self, root: Path, postmortems: tuple[Postmortem, ...], limit: int, statuses: tuple[str, ...]):
-        self.root = root
-        self.directory = cache_dir(root)
-        self.postmortems = sorted(postmortems, key=lambda p: (p.id, p.src_uri))
-        self.limit = max(0, int(limit))
-        self.statuses = tuple(sorted(set(statuses)))
-        self.stats = {"read": 0, "tokenized": 0, "computed": 0}  # for tests and measurements
-
-    def run(self) -> dict[str, tuple[str, ...]]:
-        cached = self._load(SIMILAR_RESULTS_NAME) or {}
-        known = _mapping(cached.get("files"))
-        sources = [self._source(p, known.get(p.src_uri)) for p in self.postmortems]
-        key = self._key(sources)
-        lists = _mapping(cached.get("lists"))
-        if cached.get("key") == key and all(_is_id_list(lists.get(p.id)) for p in self.postmortems):
-            return {p.id: tuple(lists[p.id]) for p in self.postmortems}
-        cached_terms = _mapping((self._load(SIMILAR_TERMS_NAME) or {}).get("docs"))
-        counts = [self._counts(source, cached_terms.get(source.postmortem.src_uri)) for source in sources]
-        lists = self._compute(counts)
-        self.stats["computed"] = len(lists)
-        # Rewriting the term counts costs more than tokenizing a few files again next time: only when it pays.
-        stale = len(cached_terms.keys() - {s.postmortem.src_uri for s in sources})
-        tokenized = self.stats["tokenized"]
-        if (tokenized and tokenized >= max(1, len(sources) // 50)) or stale > max(10, len(sources) // 10):
-            docs = {s.postmortem.src_uri: [s.sha, c] for s, c in zip(sources, counts, strict=True) if s.sha}
-            self._save(SIMILAR_TERMS_NAME, {"docs": docs})
-        self._save(
-            SIMILAR_RESULTS_NAME,
-            {
-                "key": key,
-                "files": {s.postmortem.src_uri: [*s.stamp, s.sha] for s in sources if s.sha and s.stamp},
-                "lists": {pid: list(ids) for pid, ids in lists.items()},
-            },
-        )
-        return lists
-
-    # -- inputs ----------------------------------------------------------------------------------------------
-
-    def _source(self, postmortem: Postmortem, known: object) -> _Source:
-        path = self.root / postmortem.path
-        try:
-            stat = path.stat()
-        except OSError:
-            return _Source(postmortem, path, None, "")
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if isinstance(known, list) and len(known) == 3 and tuple(known[:2]) == stamp and isinstance(known[2], str):
-            return _Source(postmortem, path, stamp, known[2])
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return _Source(postmortem, path, None, "")
-        self.stats["read"] += 1
-        return _Source(postmortem, path, stamp, hashlib.sha256(raw).hexdigest(), raw)
-
-    def _key(self, sources: list[_Source]) -> str:
-        digest = hashlib.sha256(f"{SIMILAR_VERSION}\0{self.limit}\0{','.join(self.statuses)}\n".encode())
-        for source in sources:
-            p = source.postmortem
-            digest.update(f"{p.id}\0{p.src_uri}\0{p.status}\0{source.sha}\n".encode())
-        return digest.hexdigest()
-
-    def _counts(self, source: _Source, cached: object) -> dict[str, int]:
-        if source.sha and isinstance(cached, list) and len(cached) == 2 and cached[0] == source.sha:
-            counts = cached[1]
-            if isinstance(counts, dict) and all(type(n) is int for n in counts.values()):
-                return counts
-        body = ""
-        raw = source.raw
-        if raw is None and source.sha:
-            try:
-                raw = source.path.read_bytes()
-            except OSError:
-                raw = None
-            if raw is not None and hashlib.sha256(raw).hexdigest() != source.sha:
-                raw = None  # changed since we hashed it: use the front matter's text only, deterministically
-        if raw is not None:
-            text, _ = decode(raw, str(source.path))
-            if text is not None:
-                body = split_document(text, str(source.path)).body
-        self.stats["tokenized"] += 1
-        return term_counts(source.postmortem, body)
-
-    # -- the similarity --------------------------------------------------------------------------------------
-
-    def _compute(self, counts: list[dict[str, int]]) -> dict[str, tuple[str, ...]]:
-        postmortems = self.postmortems
-        total = len(postmortems)
-        documents = [dict(c) for c in counts]
-        for document, p in zip(documents, postmortems, strict=True):
-            for name, values in (
-                ("cause", [p.cause]),
-                ("contributing", p.contributing),
-                ("service", p.services),
-                ("tag", p.tags),
-            ):
-                for value in values:
-                    term = f"{_STRUCTURED}{name}:{value.lower()}"
-                    document[term] = document.get(term, 0) + STRUCTURED_WEIGHTS[name]
-        frequency: Counter[str] = Counter()
-        for document in documents:
-            frequency.update(document.keys())
-        idf = {term: math.log(total / n) for term, n in frequency.items() if n >= 2}  # a term no one shares: moot
-        vectors: list[dict[str, float]] = []
-        seeds: list[list[str]] = []
-        log_tf = _LOG_TF
-        for document in documents:
-            weighted = [
-                ((log_tf[n] if n < _LOG_TF_SIZE else 1.0 + math.log(n)) * weight, term)
-                for term, n in document.items()
-                if (weight := idf.get(term))
-            ]
-            weighted.sort(reverse=True)  # in C: faster than heapq.nlargest for a few hundred terms
-            top = weighted[:KEY_TERMS]
-            norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-            vectors.append({term: w / norm for w, term in top})
-            seeds.append([term for _, term in top[:SEED_TERMS]])
-
-        candidates = [i for i, p in enumerate(postmortems) if p.status in self.statuses]
-        postings: dict[str, list[int]] = {}
-        for i in candidates:
-            for term in vectors[i]:
-                postings.setdefault(term, []).append(i)
-        empty: list[int] = []
-        ids = [p.id for p in postmortems]
-        results: dict[str, tuple[str, ...]] = {}
-        for d, p in enumerate(postmortems):
-            if p.id in results:
-                continue  # a duplicate id (an error lint reports): the first file by path speaks for it
-            if not self.limit:
-                results[p.id] = ()
-                continue
-            shared = Counter(itertools.chain.from_iterable([postings.get(term, empty) for term in seeds[d]]))
-            vector = vectors[d]
-            scored = []
-            for i, _ in shared.most_common(RERANK_POOL + 1):
-                if ids[i] == p.id:
-                    continue
-                other = vectors[i]
-                score = sum([vector[term] * other[term] for term in vector.keys() & other.keys()])
-                scored.append((-round(score, 9), ids[i]))
-            scored.sort()
-            results[p.id] = tuple(dict.fromkeys(pid for _, pid in scored))[: self.limit]
-        return results
-
-    # -- the cache files -------------------------------------------------------------------------------------
-
-    def _load(self, name: str) -> dict | None:
-        try:
-            data = json.loads((self.directory / name).read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("format") != SIMILAR_FORMAT or data.get("version") != SIMILAR_VERSION:
-            return None
-        return data
-
-    def _save(self, name: str, data: dict) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            payload = {"format": SIMILAR_FORMAT, "version": SIMILAR_VERSION, **data}
-            _write_atomically(self.directory / name, json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
-        except OSError:
-            pass  # a read-only checkout still gets its lists, computed every time
-
-
-def _mapping(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _is_id_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-_LOG_TF_SIZE = 1024
-_LOG_TF = [0.0] + [1.0 + math.log(n) for n in range(1, _LOG_TF_SIZE)]
-
-
-def term_counts(postmortem: Postmortem, body: str) -> dict[str, int]:
-    """Weighted counts of the stemmed words of a postmortem (the search index's analysis, in bulk)."""
-    _, stem, stop_words = _text_tools()
-    stems = _ANALYZER._stems
-    counts: dict[str, int] = {}
-    actions = "\n".join(item.title for item in postmortem.action_items)
-    texts = (postmortem.title, postmortem.impact.summary, actions, body)
-    for text, weight in zip(texts, TEXT_WEIGHTS, strict=True):
-        for word, n in Counter(_WORD_RE.findall(text.lower())).items():
-            if len(word) < 2 or word in stop_words:
-                continue
-            stemmed = stems.get(word)
-            if stemmed is None:
-                stemmed = stems[word] = stem(word)
-            counts[stemmed] = counts.get(stemmed, 0) + n * weight
-    return counts

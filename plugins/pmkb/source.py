@@ -84,6 +84,12 @@ def split_document(text: str, path: str) -> SourceDocument:
     return SourceDocument(path, front_matter, body, 2)
 
 
+def body_of(raw: bytes, path: str) -> str:
+    """The Markdown body of a file as MkDocs renders it ("" when the file cannot be decoded)."""
+    text, _ = decode(raw, path)
+    return split_document(text, path).body if text is not None else ""
+
+
 def explain_missing_front_matter(text: str, path: str) -> Diagnostic:
     """Why MkDocs would not see a front matter here, as one diagnostic at 1:1."""
     first_line = text.split("\n", 1)[0]
