@@ -6,6 +6,7 @@ that decides *what* a page shows lives in the core (`catalog`, `site`, `views`);
 
 from __future__ import annotations
 
+import gc
 import html
 import os
 from pathlib import Path
@@ -134,6 +135,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
         if config.nav is None:
             config.nav = self._default_nav(files, page_dirs)
+        # The catalog and views stay alive for the whole build. Without this, every collection of the oldest
+        # generation (frequent while Markdown is converted) walks them again: measured at 1,000 postmortems, the
+        # Markdown step took 8.2 s instead of 5.6 s. Unfrozen after the build so `mkdocs serve` can free them.
+        gc.freeze()
         return files
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
@@ -182,6 +187,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
         return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        gc.unfreeze()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        gc.unfreeze()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
