@@ -162,28 +162,88 @@ class FileChecker:
             self.entries.clear()
 
     def check(self, ref: SourceRef) -> FileCheck:
-        try:
-            stat = ref.abs_path.stat()
+        return self.check_all([ref])[0]
+
+    def check_all(self, refs: list[SourceRef]) -> list[FileCheck]:
+        """Results for `refs`, in order. Files not seen before (or changed) are read; many at once in parallel."""
+        results: list[FileCheck | None] = []
+        stale: list[tuple[int, SourceRef, tuple[int, int]]] = []
+        for ref in refs:
+            try:
+                stat = ref.abs_path.stat()
+            except OSError as error:
+                results.append(FileCheck(None, [_unreadable(ref, error)]))
+                continue
             stamp = (stat.st_mtime_ns, stat.st_size)
-        except OSError as error:
-            return FileCheck(None, [_unreadable(ref, error)])
-        key = str(ref.abs_path)  # not src_uri: MkDocs keeps one plugin instance across configs in a process
-        entry = self.entries.get(key)
-        if entry is not None and entry.stamp == stamp:
-            return entry.check
-        try:
-            raw = ref.abs_path.read_bytes()
-        except OSError as error:
-            return FileCheck(None, [_unreadable(ref, error)])
-        self.parsed += 1
-        result = check_bytes(raw, ref, self.taxonomy)
-        self.entries[key] = _CacheEntry(stamp, result)
-        return result
+            # Keyed by absolute path, not src_uri: MkDocs keeps one plugin instance across configs in a process.
+            entry = self.entries.get(str(ref.abs_path))
+            if entry is not None and entry.stamp == stamp:
+                results.append(entry.check)
+            else:
+                stale.append((len(results), ref, stamp))
+                results.append(None)
+        fresh = _check_in_workers(stale, self.taxonomy) if _worth_forking(len(stale)) else None
+        if fresh is None:
+            fresh = [_check_file(ref, self.taxonomy) for _, ref, _ in stale]
+        for (index, ref, stamp), (result, readable) in zip(stale, fresh, strict=True):
+            self.parsed += 1
+            if readable:  # an unreadable file may become readable without changing its stamp (chmod)
+                self.entries[str(ref.abs_path)] = _CacheEntry(stamp, result)
+            results[index] = result
+        return results  # type: ignore[return-value]
 
     def forget_missing(self, present: set[str]) -> None:
         """Drop entries for files no longer present (`present` holds absolute paths)."""
         for key in set(self.entries) - present:
             del self.entries[key]
+
+
+# Parsing is most of a cold lint or build. With two or more cores and many files, forked workers share it:
+# a fork inherits the imported modules, so a worker costs milliseconds; results come back pickled.
+PARALLEL_MIN_FILES = 400
+
+
+def _worth_forking(count: int) -> bool:
+    if count < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or os.environ.get("PMKB_WORKERS") == "1":
+        return False
+    # Forking a process that runs threads (mkdocs serve's file watcher and server) is unsafe.
+    import threading
+
+    return threading.active_count() == 1 and "fork" in _start_methods()
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]] | None:
+    import multiprocessing
+
+    workers = min(os.cpu_count() or 2, 4)
+    refs = [ref for _, ref, _ in stale]
+    size = -(-len(refs) // (workers * 4))
+    chunks = [(refs[start : start + size], taxonomy) for start in range(0, len(refs), size)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [result for chunk in pool.map(_check_chunk, chunks) for result in chunk]
+    except Exception:  # a pool that cannot start (resource limits, a sandbox): do the work here instead
+        return None
+
+
+def _check_chunk(args: tuple[list[SourceRef], Taxonomy]) -> list[tuple[FileCheck, bool]]:
+    refs, taxonomy = args
+    return [_check_file(ref, taxonomy) for ref in refs]
+
+
+def _check_file(ref: SourceRef, taxonomy: Taxonomy) -> tuple[FileCheck, bool]:
+    """The file's check, and whether it could be read at all."""
+    try:
+        raw = ref.abs_path.read_bytes()
+    except OSError as error:
+        return FileCheck(None, [_unreadable(ref, error)]), False
+    return check_bytes(raw, ref, taxonomy), True
 
 
 def _unreadable(ref: SourceRef, error: OSError) -> Diagnostic:
@@ -247,8 +307,7 @@ def build_catalog(
     checker.forget_missing({str(ref.abs_path) for ref in postmortem_refs})
     diagnostics: list[Diagnostic] = list(extra_diagnostics)
     checks: list[FileCheck] = []
-    for ref in postmortem_refs:
-        result = checker.check(ref)
+    for result in checker.check_all(postmortem_refs):
         diagnostics.extend(result.diagnostics)
         checks.append(result)
 
