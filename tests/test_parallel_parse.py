@@ -6,7 +6,6 @@ import sys
 from datetime import date
 
 from conftest import REPO
-
 from pmkb import catalog as catalog_module
 from pmkb.project import find_project
 
