@@ -14,7 +14,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Level, Position, printable, shown
-from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Required
+from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
 from .model import ActionItem, Impact, Postmortem, Timeline
 from .taxonomy import SLUG_RE, Taxonomy
 from .yaml_positions import LoadedYaml
@@ -83,8 +83,7 @@ class _Checker:
         return _INVALID
 
     def check(self, spec: Field, value: object, where: str) -> object:
-        check = getattr(self, f"check_{spec.kind.value}")
-        return check(spec, value, where)
+        return _CHECKS[spec.kind](self, spec, value, where)
 
     def wrong_type(self, where: str, expected: str, value: object) -> object:
         return self.error(where, f"{where} must be {expected}, got {_type_name(value)}")
@@ -221,6 +220,9 @@ class _Checker:
                 f"{where} '{shown(value)}' must be a .md path under the content folder, without '..' or a leading '/'",
             )
         return value
+
+
+_CHECKS = {kind: getattr(_Checker, f"check_{kind.value}") for kind in Kind}
 
 
 def validate_front_matter(
