@@ -9,6 +9,7 @@ import enum
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import NamedTuple
 
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines() splits at
@@ -28,6 +29,27 @@ def shown(value: object, limit: int = 60) -> str:
     if any(char in LINE_BREAKS for char in text):
         text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def type_name(value: object) -> str:
+    """What a YAML value is, as messages say it: `a list`, `a number`, `empty`."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime):
+        return "a timestamp"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 class Level(enum.StrEnum):

@@ -32,6 +32,15 @@ class Required(enum.Enum):
     UNLESS_DRAFT = "unless the status is draft"
     WHEN_PUBLISHED = "when the status is published"
 
+    @property
+    def label(self) -> str:
+        """`required`, `optional`, or `required unless the status is draft` (for templates and the guide)."""
+        if self is Required.ALWAYS:
+            return "required"
+        if self is Required.OPTIONAL:
+            return "optional"
+        return f"required {self.value}"
+
     def applies(self, status: object) -> bool:
         if self is Required.ALWAYS:
             return True

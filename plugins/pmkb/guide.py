@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .fields import POSTMORTEM, Field, Kind, Required
+from .fields import POSTMORTEM, Field, Kind
 from .taxonomy import Taxonomy, TaxonomyEntry
 from .template import (
     PLACEHOLDER_SERVICE,
@@ -81,14 +81,6 @@ class GuideView:
     kind: str = "guide"
 
 
-def _required_label(required: Required) -> str:
-    if required is Required.ALWAYS:
-        return "required"
-    if required is Required.OPTIONAL:
-        return "optional"
-    return f"required {required.value}"
-
-
 def _allowed(spec: Field, taxonomy: Taxonomy) -> tuple[str, ...]:
     item = spec.item if spec.kind is Kind.LIST and spec.item is not None else spec
     if item.kind is not Kind.CHOICE:
@@ -105,7 +97,7 @@ def field_rows(taxonomy: Taxonomy, spec: Field = POSTMORTEM, prefix: str = "", d
         allowed = _allowed(child, taxonomy)
         if allowed:  # the table lists them in their own column
             value = "A list of:" if child.kind is Kind.LIST else "One of:"
-        rows.append(FieldRow(name, depth, _required_label(child.required), child.description, value, allowed))
+        rows.append(FieldRow(name, depth, child.required.label, child.description, value, allowed))
         if child.kind is Kind.MAPPING:
             rows.extend(field_rows(taxonomy, child, f"{name}.", depth + 1))
         elif child.kind is Kind.LIST and child.item is not None and child.item.kind is Kind.MAPPING:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .diagnostics import Diagnostic, Level, Position
+from .diagnostics import Diagnostic, Level, Position, type_name
 from .yaml_positions import load_yaml
 
 # Copied from mkdocs/utils/meta.py (MkDocs 1.6) so the core does not import MkDocs; a test keeps them equal.
@@ -118,22 +118,10 @@ def read_front_matter(raw: bytes, path: str):
         return document, None, [explain_missing_front_matter(text, path)]
     loaded, diagnostics = load_yaml(document.front_matter, path, document.front_matter_line)
     if loaded is not None and not isinstance(loaded.value, dict):
-        kind = "empty" if loaded.value is None else f"a {_kind_name(loaded.value)}"
+        kind = type_name(loaded.value)
         position = loaded.value_positions.get("", Position(document.front_matter_line, 1))
         diagnostics = [
             Diagnostic.at(path, position, Level.ERROR, "", f"front matter is {kind}, not a mapping of fields")
         ]
         loaded = None
     return document, loaded, diagnostics
-
-
-def _kind_name(value: object) -> str:
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "true/false value"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__  # date, datetime

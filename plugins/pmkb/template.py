@@ -124,11 +124,7 @@ def _flow_list(values: tuple[str, ...] | list[str]) -> str:
 
 
 def _required_text(required: Required) -> str:
-    if required is Required.ALWAYS:
-        return "Required."
-    if required is Required.OPTIONAL:
-        return "Optional."
-    return f"Required {required.value}."
+    return required.label[0].upper() + required.label[1:] + "."
 
 
 def value_hint(spec: Field, taxonomy: Taxonomy) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from .diagnostics import Diagnostic, Level, Position, printable, shown
+from .diagnostics import Diagnostic, Level, Position, printable, shown, type_name
 from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
 from .model import ActionItem, Impact, Postmortem, Timeline
 from .taxonomy import SLUG_RE, Taxonomy
@@ -41,26 +41,6 @@ class FileCheck:
         return self.anchors.get(path) or self.anchors.get("", Position(1, 1))
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, datetime):
-        return "a timestamp"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
 def _show_exact(value: str) -> str:
     """A slug or keyword quoted in a message, invisible characters spelled out (`'abc\\n' is not a slug`)."""
     return shown(printable(value))
@@ -86,12 +66,12 @@ class _Checker:
         return _CHECKS[spec.kind](self, spec, value, where)
 
     def wrong_type(self, where: str, expected: str, value: object) -> object:
-        return self.error(where, f"{where} must be {expected}, got {_type_name(value)}")
+        return self.error(where, f"{where} must be {expected}, got {type_name(value)}")
 
     def check_mapping(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, dict):
             if not where:  # the whole front matter: field "" like every other file-level diagnostic
-                return self.error("", f"front matter must be a mapping of fields, got {_type_name(value)}")
+                return self.error("", f"front matter must be a mapping of fields, got {type_name(value)}")
             return self.wrong_type(where, "a mapping of fields", value)
         result: dict[str, object] = {}
         for child in spec.fields:
@@ -120,9 +100,7 @@ class _Checker:
         assert spec.item is not None
         if not isinstance(value, list):
             hint = f"; write [{shown(value)}]" if isinstance(value, str) else ""
-            return self.error(
-                where, f"{where} must be a list of {spec.item.name} values, got {_type_name(value)}{hint}"
-            )
+            return self.error(where, f"{where} must be a list of {spec.item.name} values, got {type_name(value)}{hint}")
         if len(value) < spec.min_items:
             return self.error(where, f"{where} must list at least {spec.min_items} {spec.item.name}")
         items = [self.check(spec.item, item, f"{where}.{index}") for index, item in enumerate(value)]
@@ -149,7 +127,7 @@ class _Checker:
     def check_choice(self, spec: Field, value: object, where: str) -> object:
         allowed = self.taxonomy.slugs(spec.taxonomy) if spec.taxonomy else spec.choices
         if not isinstance(value, str):
-            return self.error(where, f"{where} must be one of {', '.join(allowed)}, got {_type_name(value)}")
+            return self.error(where, f"{where} must be one of {', '.join(allowed)}, got {type_name(value)}")
         if value in allowed:
             return value
         same_case = [choice for choice in allowed if choice.lower() == value.lower()]

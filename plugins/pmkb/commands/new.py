@@ -23,6 +23,7 @@ from ..template import (
     default_severity,
     render_postmortem,
 )
+from . import taxonomy_or_report
 
 EXIT_EXISTS = 1  # the file (or its id) already exists: nothing was written
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -63,10 +64,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = find_project(args.config_file)
-    taxonomy, taxonomy_diagnostics = project.load_taxonomy()
-    if any(d.is_error for d in taxonomy_diagnostics):
-        print(format_diagnostics(taxonomy_diagnostics, "text"), file=sys.stderr)
-        print("pmkb new: error: the taxonomy has errors; fix them first", file=sys.stderr)
+    taxonomy = taxonomy_or_report(project, "new")
+    if taxonomy is None:
         return 1
     try:
         new = _postmortem_from(args, taxonomy, project)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..diagnostics import format_diagnostics
 from ..project import find_project
 from ..schema import schema_json
+from . import taxonomy_or_report
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +21,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = find_project(args.config_file)
-    taxonomy, diagnostics = project.load_taxonomy()
-    if any(d.is_error for d in diagnostics):
-        print(format_diagnostics(diagnostics, "text"), file=sys.stderr)
-        print("pmkb schema: error: the taxonomy has errors; fix them first", file=sys.stderr)
+    taxonomy = taxonomy_or_report(project, "schema")
+    if taxonomy is None:
         return 1
     sys.stdout.buffer.write(schema_json(taxonomy).encode("utf-8"))
     sys.stdout.flush()
