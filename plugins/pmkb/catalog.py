@@ -272,14 +272,6 @@ class Catalog:
     def by_id(self) -> dict[str, Postmortem]:
         return {postmortem.id: postmortem for postmortem in self.postmortems}
 
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.is_error)
-
-    @property
-    def warnings(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if not d.is_error)
-
     def listed(self, include_drafts: bool = False) -> tuple[Postmortem, ...]:
         """The postmortems a published site lists: all but drafts, unless drafts are built too."""
         return tuple(p for p in self.postmortems if include_drafts or not p.is_draft)

@@ -68,9 +68,6 @@ class Position(NamedTuple):
     column: int
 
 
-FILE_START = Position(1, 1)
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class Diagnostic:
     path: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from .diagnostics import Diagnostic, Level, Position, printable, shown, type_name
+from .diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
 from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
 from .model import ActionItem, Impact, Postmortem, Timeline
 from .taxonomy import SLUG_RE, Taxonomy
@@ -228,7 +228,7 @@ def validate_front_matter(
             "percent-encoded: name it like YYYY-MM-DD-what-happened.md",
             Position(1, 1),
         )
-    if any(d.is_error for d in checker.diagnostics) or not isinstance(values, dict):
+    if has_errors(checker.diagnostics) or not isinstance(values, dict):
         return FileCheck(None, checker.diagnostics, anchors)
     return FileCheck(_build(values, file_id, src_uri, path), checker.diagnostics, anchors)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..diagnostics import format_diagnostics
+from ..diagnostics import format_diagnostics, has_errors
 from ..project import Project
 from ..taxonomy import Taxonomy
 
@@ -12,7 +12,7 @@ from ..taxonomy import Taxonomy
 def taxonomy_or_report(project: Project, command: str) -> Taxonomy | None:
     """The taxonomy in force, or None after printing its errors (commands that need it then exit 1)."""
     taxonomy, diagnostics = project.load_taxonomy()
-    if any(d.is_error for d in diagnostics):
+    if has_errors(diagnostics):
         print(format_diagnostics(diagnostics, "text"), file=sys.stderr)
         print(f"pmkb {command}: error: the taxonomy has errors; fix them first", file=sys.stderr)
         return None
