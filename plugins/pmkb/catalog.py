@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic, Level, sort_diagnostics
+from .forking import Deferred, can_fork
 from .model import Postmortem
 from .source import read_front_matter
 from .taxonomy import Taxonomy
@@ -184,9 +186,10 @@ class FileChecker:
             else:
                 stale.append((len(results), ref, stamp))
                 results.append(None)
-        fresh = _check_in_workers(stale, self.taxonomy) if _worth_forking(len(stale)) else None
-        if fresh is None:
-            fresh = [_check_file(ref, self.taxonomy) for _, ref, _ in stale]
+        if _worth_forking(len(stale)):
+            fresh = _check_in_workers(stale, self.taxonomy)
+        else:
+            fresh = _check_files([ref for _, ref, _ in stale], self.taxonomy)
         for (index, ref, stamp), (result, readable) in zip(stale, fresh, strict=True):
             self.parsed += 1
             if readable:  # an unreadable file may become readable without changing its stamp (chmod)
@@ -200,42 +203,30 @@ class FileChecker:
             del self.entries[key]
 
 
-# Parsing is most of a cold lint or build. With two or more cores and many files, forked workers share it:
-# a fork inherits the imported modules, so a worker costs milliseconds; results come back pickled.
+# Parsing is most of a cold lint or build. With two or more cores and many files, forked children share it
+# (pmkb.forking): a fork inherits the imported modules and the list of files, so a child costs milliseconds
+# and only its results are pickled.
 PARALLEL_MIN_FILES = 400
 
 
 def _worth_forking(count: int) -> bool:
-    if count < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or os.environ.get("PMKB_WORKERS") == "1":
-        return False
-    # Forking a process that runs threads (mkdocs serve's file watcher and server) is unsafe.
-    import threading
-
-    return threading.active_count() == 1 and "fork" in _start_methods()
+    return count >= PARALLEL_MIN_FILES and can_fork()
 
 
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
-
-
-def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]] | None:
-    import multiprocessing
-
-    workers = min(os.cpu_count() or 2, 4)
+def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]]:
+    """Forked children parse all but the first share; this process parses that share meanwhile."""
+    shares = min(os.cpu_count() or 2, 4)
     refs = [ref for _, ref, _ in stale]
-    size = -(-len(refs) // (workers * 4))
-    chunks = [(refs[start : start + size], taxonomy) for start in range(0, len(refs), size)]
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [result for chunk in pool.map(_check_chunk, chunks) for result in chunk]
-    except Exception:  # a pool that cannot start (resource limits, a sandbox): do the work here instead
-        return None
+    size = -(-len(refs) // shares)
+    parts = [refs[start : start + size] for start in range(0, len(refs), size)]
+    children = [Deferred(partial(_check_files, part, taxonomy)) for part in parts[1:]]
+    results = _check_files(parts[0], taxonomy)
+    for child in children:
+        results.extend(child.result())
+    return results
 
 
-def _check_chunk(args: tuple[list[SourceRef], Taxonomy]) -> list[tuple[FileCheck, bool]]:
-    refs, taxonomy = args
+def _check_files(refs: list[SourceRef], taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]]:
     return [_check_file(ref, taxonomy) for ref in refs]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import html
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -19,10 +21,13 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .catalog import FileChecker, build_catalog, discover, is_postmortem, normalize_page_dirs, reserved_problem
+from .catalog import Catalog, FileChecker, build_catalog, discover, is_postmortem, normalize_page_dirs, reserved_problem
 from .diagnostics import Diagnostic
+from .forking import Deferred
+from .fragments import RenderedFragments, SidebarKeys
 from .project import today_from_environment
-from .site import HOME_SRC, Site, build_site
+from .site import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
+from .source import decode, split_document
 from .taxonomy import load_taxonomy
 from .views import PostmortemView
 
@@ -52,6 +57,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.errors_by_file: dict[str, list[Diagnostic]] = {}
         self.taxonomy_diagnostics: list[Diagnostic] = []
         self.display_prefix = ""
+        self.sidebar_keys: SidebarKeys | None = None
+        self.late: Deferred[LateResults] | None = None
+        self.export_files: list[File] = []
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -77,6 +85,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # No garbage collection while the catalog and views are built: they are hundreds of thousands of new
+        # objects that all stay alive, so every collection would walk them for nothing (about a third of this
+        # step at 5,000 postmortems).
+        gc.disable()
+        try:
+            files = self._add_postmortems(files, config)
+        finally:
+            gc.enable()
+        # The catalog and views stay alive for the whole build. Without this, every collection of the oldest
+        # generation (frequent while Markdown is converted) walks them again: measured at 1,000 postmortems, the
+        # Markdown step took 8.2 s instead of 5.6 s. Unfrozen after the build so `mkdocs serve` can free them.
+        gc.freeze()
+        return files
+
+    def _add_postmortems(self, files: Files, config: MkDocsConfig) -> Files:
+        """Check every postmortem, report, and add the generated pages and exports to `files`."""
         assert self.checker is not None
         page_dirs = normalize_page_dirs(self.config.pages)
         prefix = self.display_prefix = _display_prefix(config)
@@ -102,6 +126,19 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra
         )
         self._report(catalog.diagnostics)
+        # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
+        # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
+        # before the first page is written.
+        self.late = Deferred(
+            partial(
+                _late_work,
+                catalog,
+                project_root=Path(config.config_file_path or "mkdocs.yml").parent,
+                similar_limit=self.config.similar,
+                include_drafts=self.config.drafts,
+                directory_urls=config.use_directory_urls,
+            )
+        )
 
         postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
         drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
@@ -113,11 +150,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             is_hidden_draft = src_uri in drafts and not self.config.drafts
             file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
 
-        similar = self._similar_incidents(catalog, config)
-        by_id = catalog.by_id()
         self.site = build_site(
             catalog,
-            similar=lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id],
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
@@ -130,18 +164,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
         if files.get_file_from_path(HOME_SRC) is None:
             files.append(File.generated(config, HOME_SRC, content=""))
-        for name, content in self.site.files.items():
-            files.append(File.generated(config, name, content=content))
+        self.export_files = [File.generated(config, name, content="") for name in EXPORT_NAMES]  # filled in on_env
+        for file in self.export_files:
+            files.append(file)
 
         if config.nav is None:
             config.nav = self._default_nav(files, page_dirs)
-        # The catalog and views stay alive for the whole build. Without this, every collection of the oldest
-        # generation (frequent while Markdown is converted) walks them again: measured at 1,000 postmortems, the
-        # Markdown step took 8.2 s instead of 5.6 s. Unfrozen after the build so `mkdocs serve` can free them.
-        gc.freeze()
         return files
 
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        homepage = getattr(nav.homepage, "url", "")
+        logo = config.theme.get("logo")
+        self.sidebar_keys = SidebarKeys(nav, extra_urls=(homepage, logo) if logo else (homepage,))
+        return nav
+
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        self._collect_late_work()
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
         previous = env.autoescape
 
@@ -151,7 +189,27 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return previous(name) if callable(previous) else bool(previous)
 
         env.autoescape = autoescape
+        env.globals["pmkb_fragments"] = RenderedFragments()
         return env
+
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A postmortem's Markdown body alone: its front matter was parsed in on_files already.
+
+        MkDocs would parse it a second time (with PyYAML's pure-Python loader, about a third of a millisecond a
+        page) only for on_page_markdown to replace that meta with ours. The body is handed over after a blank
+        line, which MkDocs reads as "no metadata" (neither a YAML fence nor a MultiMarkdown header), and it is
+        split with MkDocs' own rules (pmkb.source), so the page gets exactly the Markdown it would have got.
+        """
+        if not isinstance(self.views.get(page.file.src_uri), PostmortemView) or page.file.abs_src_path is None:
+            return None
+        try:
+            raw = Path(page.file.abs_src_path).read_bytes()
+        except OSError:
+            return None  # MkDocs reads it again and reports the error its own way
+        text, _ = decode(raw, page.file.src_uri)
+        if text is None:
+            return None
+        return "\n" + split_document(text, page.file.src_uri).body
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src_uri = page.file.src_uri
@@ -186,27 +244,35 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
+        if self.sidebar_keys is not None:
+            context["pmkb_sidebar_key"] = self.sidebar_keys.key(page)
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.late is not None:
+            self.late.cancel()
+            self.late = None
         gc.unfreeze()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
-    def _similar_incidents(self, catalog, config: MkDocsConfig) -> dict[str, tuple[str, ...]]:
-        """Each postmortem's most similar published ones, cached with the search index under .cache/pmkb/."""
-        if self.config.similar <= 0:
-            return {}
-        from .similarity import SearchIndexError, similar_incidents
-
-        try:
-            return similar_incidents(Path(config.config_file_path).parent, catalog, limit=self.config.similar)
-        except SearchIndexError as error:
-            log.warning(f"similar incidents left out: {error}")
-            return {}
+    def _collect_late_work(self) -> None:
+        if self.late is None or self.site is None:
+            return
+        late, self.late = self.late, None
+        results = late.result()
+        for file in self.export_files:
+            file.content_string = results.exports[file.src_uri]
+        if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
+            log.warning(f"similar incidents left out: {results.similar_error}")
+        if results.similar:
+            similar = results.similar
+            by_id = {view.postmortem.id: view.postmortem for view in self.site.postmortem_views.values()}
+            self.site.add_similar(lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id])
+            self.views.update(self.site.postmortem_views)
 
     def _report(self, diagnostics) -> None:
         self.errors_by_file = {}
@@ -247,6 +313,33 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             else:
                 nav.extend(src_uris)
         return nav
+
+
+@dataclass(frozen=True)
+class LateResults:
+    exports: dict[str, str]  # file name -> content
+    similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
+    similar_error: str | None = None
+
+
+def _late_work(
+    catalog: Catalog,
+    *,
+    project_root: Path,
+    similar_limit: int,
+    include_drafts: bool,
+    directory_urls: bool,
+) -> LateResults:
+    """What no page needs until pages are rendered: run in a forked child (pmkb.forking), so it returns values."""
+    exports = export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls)
+    if similar_limit <= 0:
+        return LateResults(exports, {})
+    from .similarity import SearchIndexError, similar_incidents
+
+    try:
+        return LateResults(exports, similar_incidents(project_root, catalog, limit=similar_limit))
+    except SearchIndexError as error:
+        return LateResults(exports, {}, str(error))
 
 
 def _display_prefix(config: MkDocsConfig) -> str:

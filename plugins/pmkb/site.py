@@ -8,7 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import exports
 from .catalog import Catalog, chronological_key, newest_first
@@ -51,7 +51,20 @@ class Site:
     pages: list[GeneratedPage]  # generated listing pages (the home page's view is `home`)
     postmortem_views: dict[str, PostmortemView]  # by src_uri
     home: HomeView
-    files: dict[str, str] = field(default_factory=dict)  # exported files: name -> content
+    builder: ViewBuilder | None = field(default=None, repr=False)
+
+    def add_similar(self, similar: SimilarFinder) -> None:
+        """Give each postmortem's view its similar incidents.
+
+        A step of its own because they are known last: the plugin computes them on another core while MkDocs
+        converts the Markdown, and adds them before the first page is rendered.
+        """
+        assert self.builder is not None
+        row = self.builder.incident_row
+        for src_uri, view in self.postmortem_views.items():
+            found = similar(view.postmortem)
+            if found:
+                self.postmortem_views[src_uri] = replace(view, similar=tuple(row(s) for s in found))
 
     def nav(self) -> list[tuple[str, str]]:
         """(title, src_uri) of the pages the sidebar holds: index pages only, never every postmortem."""
@@ -67,13 +80,12 @@ def build_site(
     *,
     include_drafts: bool = False,
     directory_urls: bool = True,
-    similar: SimilarFinder | None = None,
     content_folder: str = "postmortems",
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
-    `include_drafts` lists drafts too (plugin option `drafts: true`); `similar` finds each postmortem's most
-    similar incidents (the search index provides it).
+    `include_drafts` lists drafts too (plugin option `drafts: true`). Similar incidents are added afterwards
+    (`Site.add_similar`).
     """
     listed = list(catalog.listed(include_drafts))
 
@@ -93,7 +105,6 @@ def build_site(
             p,
             by_id,
             earlier=earlier.get(p.id, ()),
-            similar=list(similar(p)) if similar else (),
             runbook_url=url_of,
         )
         for p in catalog.postmortems
@@ -123,11 +134,26 @@ def build_site(
     pages.append(GeneratedPage(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
 
     home = _home_view(builder, listed, catalog)
-    files = {
+    return Site(pages, postmortem_views, home, builder)
+
+
+EXPORT_NAMES = ("postmortems.json", "action-items.json")
+
+
+def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_urls: bool = True) -> dict[str, str]:
+    """The exported files, name -> content, of the postmortems the site lists (see `build_site`).
+
+    Apart from the pages because nothing else waits for them: the plugin makes them on another core.
+    """
+    listed = list(catalog.listed(include_drafts))
+
+    def url_of(src_uri: str) -> str:
+        return page_url(src_uri, directory_urls)
+
+    return {
         "postmortems.json": exports.postmortems_json(listed, url_of),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
     }
-    return Site(pages, postmortem_views, home, files)
 
 
 def _earlier_same_cause(postmortems: Sequence[Postmortem]) -> dict[str, tuple[Postmortem, ...]]:

@@ -1,0 +1,121 @@
+"""Work on the second core: forked processes, for the parts of a build or lint that need no shared state.
+
+A fork inherits the imported modules and the data already built (the catalog), so starting one costs
+milliseconds and nothing is pickled on the way in. Forking is skipped where it is unsafe or useless: one core,
+a process that runs threads (`mkdocs serve`'s watcher and server), a platform without fork, or
+`PMKB_WORKERS=1`. Callers then do the work in-process, with the same result.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import tempfile
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    if (os.cpu_count() or 1) < 2 or os.environ.get("PMKB_WORKERS") == "1" or not hasattr(os, "fork"):
+        return False
+    return threading.active_count() == 1
+
+
+class Deferred(Generic[T]):
+    """The value of `work()`, computed in a forked child while the caller goes on; `result()` waits for it.
+
+    Without fork, `work()` runs in `result()` instead. An exception raised by `work()` in the child is raised
+    again by `result()` (it must pickle); if the child dies without an answer, `work()` runs in-process.
+    """
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._pid: int | None = None
+        self._path: str | None = None
+        self._done = False
+        self._value: T | None = None
+        if can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        descriptor, path = tempfile.mkstemp(prefix="pmkb-", suffix=".pickle")
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(descriptor)
+            os.unlink(path)
+            return
+        if pid == 0:  # the child: never returns into the caller's code
+            code = 1
+            # Collections in the child skip all it inherited (walking it found nothing to free, slowly), and
+            # run even if the parent had paused them.
+            gc.freeze()
+            gc.enable()
+            try:
+                try:
+                    payload = pickle.dumps((True, self._work()), protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as error:  # handed to the parent, which raises it from result()
+                    payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(descriptor, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)  # no atexit handlers, no flushing the parent's buffers twice
+        os.close(descriptor)
+        self._pid, self._path = pid, path
+
+    def result(self) -> T:
+        if not self._done:
+            self._value = self._collect()
+            self._done = True
+        return self._value  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        """Stop waiting for the child (a build that failed): it is killed and its file removed."""
+        if self._pid is not None:
+            import signal
+
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._reap()
+        self._done = True
+
+    def _collect(self) -> T:
+        if self._pid is None:
+            return self._work()
+        code, payload = self._reap()
+        try:
+            ok, value = pickle.loads(payload) if code == 0 and payload else (None, None)
+        except Exception:
+            ok = None
+        if ok is None:  # the child died (killed, out of memory) or its answer is unreadable: work here
+            return self._work()
+        if not ok:
+            raise value
+        return value
+
+    def _reap(self) -> tuple[int | None, bytes | None]:
+        """Wait for the child; its exit code and answer. The answer's file is removed."""
+        assert self._pid is not None and self._path is not None
+        try:
+            _, wait_status = os.waitpid(self._pid, 0)
+            code: int | None = os.waitstatus_to_exitcode(wait_status)
+        except ChildProcessError:
+            code = None
+        try:
+            with open(self._path, "rb") as file:
+                payload: bytes | None = file.read()
+        except OSError:
+            payload = None
+        try:
+            os.unlink(self._path)
+        except OSError:
+            pass
+        self._pid = self._path = None
+        return code, payload
