@@ -91,6 +91,9 @@ def test_reused_fragments_are_byte_identical_to_rendering_every_time(kb: KB, mon
     assert 0 < len(rows) < shown / 2
     items = [key for key in remembered if key[0] == "incident-item"]
     assert items
+    actions = [key for key in remembered if key[0] == "action-row"]
+    shown = sum(reused[name].count(b'<tr class="pmkb-action') for name in pages)
+    assert 0 < len(actions) < shown
 
 
 def test_pages_in_the_nav_render_their_own_sidebar_with_the_active_entry(kb: KB):

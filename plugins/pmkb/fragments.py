@@ -7,8 +7,9 @@ Templates look a fragment up by a key that holds everything its HTML depends on,
   every facet value page) has no active entry, so its sidebar differs from another such page's only by its
   relative links: `SidebarKeys.key` is exactly those links, so a reused sidebar is byte-identical to the one
   Material would have rendered.
-- Listing rows. An incident appears on about sixteen listings (its year, cause, services, tags...), each row with
-  links relative to the page (`base_url`); keyed by the row and `base_url`.
+- Listing rows. An incident appears on about sixteen listings (its year, cause, services, tags...), and its open
+  action items on several; each row has links relative to the page (`base_url`): keyed by the row, the options
+  of its table, and `base_url`.
 
 tests/test_fragments.py builds sites with and without reuse and requires identical output.
 """

@@ -104,14 +104,14 @@ class _SimilarIncidents:
             return {p.id: tuple(lists[p.id]) for p in self.postmortems}
         cached_terms = _mapping((self._load(SIMILAR_TERMS_NAME) or {}).get("docs"))
         counts = [self._counts(source, cached_terms.get(source.postmortem.src_uri)) for source in sources]
-        lists = self._compute(counts)
-        self.stats["computed"] = len(lists)
         # Rewriting the term counts costs more than tokenizing a few files again next time: only when it pays.
         stale = len(cached_terms.keys() - {s.postmortem.src_uri for s in sources})
+        del cached_terms
         tokenized = self.stats["tokenized"]
         if (tokenized and tokenized >= max(1, len(sources) // 50)) or stale > max(10, len(sources) // 10):
-            docs = {s.postmortem.src_uri: [s.sha, c] for s, c in zip(sources, counts, strict=True) if s.sha}
-            self._save(SIMILAR_TERMS_NAME, {"docs": docs})
+            self._save_terms({s.postmortem.src_uri: (s.sha, c) for s, c in zip(sources, counts, strict=True) if s.sha})
+        lists = self._compute(counts)  # consumes `counts`
+        self.stats["computed"] = len(lists)
         self._save(
             SIMILAR_RESULTS_NAME,
             {
@@ -163,15 +163,18 @@ class _SimilarIncidents:
                 raw = None  # changed since we hashed it: use the front matter's text only, deterministically
         if raw is not None:
             body = body_of(raw, str(source.path))
+        source.raw = None  # thousands of files: keep none of them longer than needed
         self.stats["tokenized"] += 1
         return term_counts(source.postmortem, body)
 
     # -- the similarity --------------------------------------------------------------------------------------
 
     def _compute(self, counts: list[dict[str, int]]) -> dict[str, tuple[str, ...]]:
+        """The lists, from each postmortem's term counts. Consumes `counts` (adds terms, then empties the list):
+        at 5,000 postmortems they are a hundred megabytes that the ranking below no longer needs."""
         postmortems = self.postmortems
         total = len(postmortems)
-        documents = [dict(c) for c in counts]
+        documents = counts
         for document, p in zip(documents, postmortems, strict=True):
             for name, values in (
                 ("cause", [p.cause]),
@@ -200,6 +203,8 @@ class _SimilarIncidents:
             norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
             vectors.append({term: w / norm for w, term in top})
             seeds.append([term for _, term in top[:SEED_TERMS]])
+        documents.clear()
+        del frequency, idf
 
         candidates = [i for i, p in enumerate(postmortems) if p.status in self.statuses]
         postings: dict[str, list[int]] = {}
@@ -238,6 +243,24 @@ class _SimilarIncidents:
         if not isinstance(data, dict) or data.get("format") != SIMILAR_FORMAT or data.get("version") != SIMILAR_VERSION:
             return None
         return data
+
+    def _save_terms(self, docs: dict[str, tuple[str, dict[str, int]]]) -> None:
+        """The term counts cache, written one document at a time: as one JSON string it would be tens of
+        megabytes at 5,000 postmortems. Reads back as `{"format", "version", "docs": {src_uri: [sha, counts]}}`."""
+        head = json.dumps({"format": SIMILAR_FORMAT, "version": SIMILAR_VERSION}, separators=(",", ":"))
+
+        def chunks():
+            yield head[:-1] + ',"docs":{'
+            for number, (src_uri, (sha, counts)) in enumerate(sorted(docs.items())):
+                document = json.dumps([sha, counts], separators=(",", ":"), ensure_ascii=False)
+                yield f"{',' if number else ''}{json.dumps(src_uri, ensure_ascii=False)}:{document}"
+            yield "}}"
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.directory / SIMILAR_TERMS_NAME, chunks())
+        except OSError:
+            pass  # as in _save
 
     def _save(self, name: str, data: dict) -> None:
         try:

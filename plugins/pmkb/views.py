@@ -6,6 +6,7 @@ URLs here are site-relative (`causes/deployment/`); templates make them page-rel
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -151,12 +152,17 @@ class ViewBuilder:
         self.url_of = url_of
         self.linked_ids = linked_ids  # postmortems that have a page in this build (drafts may not)
         self._rows: dict[tuple[str, str, str], IncidentRow] = {}
+        # Links are values: one per facet value, shared by every view that shows it.
+        self.severity_link = functools.cache(self._severity_link)
+        self.cause_link = functools.cache(self._cause_link)
+        self.service_link = functools.cache(lambda slug: Link(slug, SERVICES.url(slug)))
+        self.tag_link = functools.cache(lambda slug: Link(slug, TAGS.url(slug)))
 
-    def severity_link(self, slug: str) -> Link:
+    def _severity_link(self, slug: str) -> Link:
         entry = self.taxonomy.entry("severities", slug)
         return Link(slug, SEVERITIES.url(slug), f"{entry.title}: {entry.description}" if entry else "")
 
-    def cause_link(self, slug: str) -> Link:
+    def _cause_link(self, slug: str) -> Link:
         entry = self.taxonomy.entry("causes", slug)
         return Link(entry.title if entry else slug, CAUSES.url(slug), entry.description if entry else "")
 
@@ -184,7 +190,7 @@ class ViewBuilder:
             url=self.url_of(postmortem.src_uri),
             severity=self.severity_link(postmortem.severity),
             cause=self.cause_link(postmortem.cause),
-            services=tuple(Link(s, SERVICES.url(s)) for s in postmortem.services),
+            services=tuple(map(self.service_link, postmortem.services)),
             time_to_resolve=human_duration(postmortem.timeline.time_to_resolve),
             open_items=len(open_items),
             overdue_items=sum(item.is_overdue(self.today) for item in open_items),
@@ -204,12 +210,12 @@ class ViewBuilder:
             Fact("Severity", (self.severity_link(p.severity),)),
             Fact("Status", (Link(p.status.replace("-", " "), None),)),
             Fact("Date", (Link(p.date.isoformat(), None),)),
-            Fact("Services", tuple(Link(s, SERVICES.url(s)) for s in p.services)),
+            Fact("Services", tuple(map(self.service_link, p.services))),
             Fact("Cause", (self.cause_link(p.cause),)),
             Fact("Contributing", tuple(self.cause_link(c) for c in p.contributing)),
             Fact("Trigger", self.plain("triggers", p.trigger)),
             Fact("Detection", self.plain("detection", p.detection)),
-            Fact("Tags", tuple(Link(t, TAGS.url(t)) for t in p.tags)),
+            Fact("Tags", tuple(map(self.tag_link, p.tags))),
             Fact("Authors", tuple(Link(a, None) for a in p.authors)),
         )
         durations = tuple(

@@ -1,0 +1,94 @@
+"""pmkb.forking.Deferred: work done in a forked child comes back exactly, or is done here when it cannot be."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+from pmkb import forking
+from pmkb.forking import Deferred
+
+
+def _leftovers() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("pmkb-*.pickle")}
+
+
+def test_the_child_computes_and_the_value_comes_back():
+    parent = os.getpid()
+    deferred = Deferred(lambda: {"pid": os.getpid(), "values": list(range(5))})
+    result = deferred.result()
+    assert result["values"] == [0, 1, 2, 3, 4]
+    assert result["pid"] != parent  # really computed elsewhere
+    assert deferred.result() is result  # collected once
+
+
+def test_an_exception_in_the_child_is_raised_by_result():
+    class Boom(Exception):
+        pass
+
+    def fail():
+        raise Boom("no index")
+
+    with pytest.raises(Boom, match="no index"):
+        Deferred(fail).result()
+
+
+def test_a_child_that_dies_without_answering_means_the_work_is_done_here():
+    parent = os.getpid()
+
+    def work():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "done here"
+
+    before = _leftovers()
+    assert Deferred(work).result() == "done here"
+    assert _leftovers() <= before
+
+
+def test_without_fork_the_work_runs_in_result(monkeypatch):
+    monkeypatch.setenv("PMKB_WORKERS", "1")
+    calls = []
+    deferred = Deferred(lambda: calls.append(os.getpid()) or "value")
+    assert calls == []  # not started: nothing to run it beside this process
+    assert deferred.result() == "value"
+    assert calls == [os.getpid()]
+
+
+def test_threads_prevent_forking(monkeypatch):
+    monkeypatch.setattr(forking.threading, "active_count", lambda: 2)
+    assert not forking.can_fork()
+
+
+def test_cancel_kills_the_child_and_leaves_no_file():
+    import time
+
+    before = _leftovers()
+    deferred = Deferred(lambda: time.sleep(60))
+    pid = deferred._pid
+    assert pid is not None
+    deferred.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped
+    assert _leftovers() <= before
+
+
+def test_a_failure_to_find_similar_incidents_in_the_child_is_a_warning_that_strict_counts(kb, monkeypatch):
+    # Similar incidents are found in a forked child; its failure must reach the build as a warning logged by
+    # the build's own process (where `--strict` counts warnings), and the site must still have its exports.
+    from mkdocs.exceptions import Abort
+    from pmkb import similarity
+    from pmkb.search_index import SearchIndexError
+
+    def unavailable(*args, **kwargs):
+        raise SearchIndexError("similar incidents unavailable: disk on fire")
+
+    monkeypatch.setattr(similarity, "similar_incidents", unavailable)
+    kb.add("2024-05-02-cache")
+    site = kb.build()
+    assert (site / "postmortems.json").read_text().count('"id":') == 1
+    with pytest.raises(Abort, match="strict mode"):
+        kb.build(strict=True)
