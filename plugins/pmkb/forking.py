@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -77,8 +78,6 @@ class Deferred(Generic[T]):
     def cancel(self) -> None:
         """Stop waiting for the child (a build that failed): it is killed and its file removed."""
         if self._pid is not None:
-            import signal
-
             try:
                 os.kill(self._pid, signal.SIGKILL)
             except OSError:

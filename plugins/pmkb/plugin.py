@@ -269,9 +269,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
             log.warning(f"similar incidents left out: {results.similar_error}")
         if results.similar:
-            similar = results.similar
-            by_id = {view.postmortem.id: view.postmortem for view in self.site.postmortem_views.values()}
-            self.site.add_similar(lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id])
+            self.site.add_similar(results.similar)
             self.views.update(self.site.postmortem_views)
 
     def _report(self, diagnostics) -> None:

@@ -65,8 +65,8 @@ def similar_incidents(
         except SearchIndexError as error:
             log.warning(f"pmkb: {error}")
             similar = {}
-        by_id = catalog.by_id()
-        build_site(catalog, ..., similar=lambda p: [by_id[i] for i in similar.get(p.id, ()) if i in by_id])
+        site = build_site(catalog, ...)
+        site.add_similar(similar)
     """
     try:
         return _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses)).run()

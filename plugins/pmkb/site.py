@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import exports
@@ -35,8 +35,6 @@ ACTION_ITEMS_SRC = "action-items/index.md"
 RECENT_ON_HOME = 10
 EARLIER_LIMIT = 5
 
-SimilarFinder = Callable[[Postmortem], Sequence[Postmortem]]
-
 
 @dataclass(frozen=True, slots=True)
 class GeneratedPage:
@@ -51,20 +49,21 @@ class Site:
     pages: list[GeneratedPage]  # generated listing pages (the home page's view is `home`)
     postmortem_views: dict[str, PostmortemView]  # by src_uri
     home: HomeView
-    builder: ViewBuilder | None = field(default=None, repr=False)
+    builder: ViewBuilder = field(repr=False)  # makes the rows of similar incidents added later
 
-    def add_similar(self, similar: SimilarFinder) -> None:
-        """Give each postmortem's view its similar incidents.
+    def add_similar(self, similar: Mapping[str, Sequence[str]]) -> None:
+        """Give each postmortem's view its similar incidents: `similar` maps a postmortem id to the ids of its
+        similar ones (ids without a view here, such as unlisted drafts, are skipped).
 
         A step of its own because they are known last: the plugin computes them on another core while MkDocs
         converts the Markdown, and adds them before the first page is rendered.
         """
-        assert self.builder is not None
+        by_id = {view.postmortem.id: view.postmortem for view in self.postmortem_views.values()}
         row = self.builder.incident_row
         for src_uri, view in self.postmortem_views.items():
-            found = similar(view.postmortem)
+            found = [by_id[i] for i in similar.get(view.postmortem.id, ()) if i in by_id]
             if found:
-                self.postmortem_views[src_uri] = replace(view, similar=tuple(row(s) for s in found))
+                self.postmortem_views[src_uri] = replace(view, similar=tuple(row(p) for p in found))
 
     def nav(self) -> list[tuple[str, str]]:
         """(title, src_uri) of the pages the sidebar holds: index pages only, never every postmortem."""
