@@ -474,3 +474,31 @@ def test_similar_incidents_can_be_turned_off(kb):
     add_on(kb, "2024-02-10-two")
     page = read_page(kb.build(), "2024/2024-02-10-two/")
     assert page.article.find("h3", id="similar-incidents") is None
+
+
+def test_what_the_catalog_and_pages_are_built_from_holds_no_reference_cycles(kb, monkeypatch):
+    # on_files freezes the garbage collector's view of everything alive when it ends (later collections skip
+    # it); garbage in a reference cycle at that moment would stay in memory for the whole build.
+    import gc
+
+    real_disable, real_freeze = gc.disable, gc.freeze
+    garbage_at_freeze: list[int] = []
+
+    def collect_then_disable():  # on_files starts: collect what MkDocs left, so only pmkb's garbage counts
+        gc.collect()
+        real_disable()
+
+    def count_then_freeze():
+        garbage_at_freeze.append(gc.collect())
+        real_freeze()
+
+    monkeypatch.setattr(gc, "disable", collect_then_disable)
+    monkeypatch.setattr(gc, "freeze", count_then_freeze)
+    monkeypatch.setenv("PMKB_WORKERS", "1")  # no forked children: everything is made in this process
+    kb.add("2024-04-30-warm-up")
+    kb.build()  # a second build replaces the first one's site: dropping it must free it without the collector
+    for day in range(1, 9):
+        later = [f"2024-05-{day + 1:02d}-incident-{day + 1}"] if day < 8 else []
+        add_on(kb, f"2024-05-{day:02d}-incident-{day}", related=later, tags=["cache", f"day-{day}"])
+    kb.build()
+    assert garbage_at_freeze == [0, 0]

@@ -92,3 +92,29 @@ def test_a_failure_to_find_similar_incidents_in_the_child_is_a_warning_that_stri
     assert (site / "postmortems.json").read_text().count('"id":') == 1
     with pytest.raises(Abort, match="strict mode"):
         kb.build(strict=True)
+
+
+def test_the_exports_pass_through_a_temporary_folder_that_every_build_removes(kb, monkeypatch, tmp_path):
+    # The exports are written by the late work (in a child) into a temporary folder that MkDocs copies from, so
+    # the build process never holds them. That folder must be gone after a build, and after a failed one.
+    from mkdocs.exceptions import Abort, PluginError
+    from pmkb.plugin import PostmortemPlugin
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    kb.add("2024-05-02-cache")
+    kb.add("2024-05-03-dns", services=["dns"])
+    site = kb.build()
+    exported = (site / "postmortems.json").read_text(encoding="utf-8")
+    assert exported.count('"id":') == 2 and '"2024-05-03-dns"' in exported
+    assert (site / "action-items.json").read_text(encoding="utf-8").startswith("[")
+    assert list(scratch.iterdir()) == []
+
+    def failing_page(self, context, **kwargs):
+        raise PluginError("a page failed")
+
+    monkeypatch.setattr(PostmortemPlugin, "on_page_context", failing_page)
+    with pytest.raises(Abort):
+        kb.build(site_dir=tmp_path / "failed")
+    assert list(scratch.iterdir()) == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import html
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -59,7 +61,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.display_prefix = ""
         self.sidebar_keys: SidebarKeys | None = None
         self.late: Deferred[LateResults] | None = None
-        self.export_files: list[File] = []
+        self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -126,6 +128,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra
         )
         self._report(catalog.diagnostics)
+        self._remove_export_folder()
+        self.export_folder = tempfile.mkdtemp(prefix="pmkb-exports-")
         # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
         # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
         # before the first page is written.
@@ -133,6 +137,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             partial(
                 _late_work,
                 catalog,
+                export_folder=self.export_folder,
                 project_root=Path(config.config_file_path or "mkdocs.yml").parent,
                 similar_limit=self.config.similar,
                 include_drafts=self.config.drafts,
@@ -164,9 +169,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
         if files.get_file_from_path(HOME_SRC) is None:
             files.append(File.generated(config, HOME_SRC, content=""))
-        self.export_files = [File.generated(config, name, content="") for name in EXPORT_NAMES]  # filled in on_env
-        for file in self.export_files:
-            files.append(file)
+        # Backed by files the late work writes (the exports of 5,000 postmortems are 13 MB that this process never
+        # holds); MkDocs copies them after on_env, once that work is collected.
+        for name in EXPORT_NAMES:
+            files.append(File.generated(config, name, abs_src_path=os.path.join(self.export_folder, name)))
 
         if config.nav is None:
             config.nav = self._default_nav(files, page_dirs)
@@ -250,12 +256,17 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
+        self._remove_export_folder()
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.late is not None:
             self.late.cancel()
             self.late = None
         gc.unfreeze()
+        self._remove_export_folder()
+
+    def on_shutdown(self) -> None:
+        self._remove_export_folder()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -264,13 +275,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         late, self.late = self.late, None
         results = late.result()
-        for file in self.export_files:
-            file.content_string = results.exports[file.src_uri]
         if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
             log.warning(f"similar incidents left out: {results.similar_error}")
         if results.similar:
             self.site.add_similar(results.similar)
             self.views.update(self.site.postmortem_views)
+
+    def _remove_export_folder(self) -> None:
+        if self.export_folder is not None:
+            shutil.rmtree(self.export_folder, ignore_errors=True)
+            self.export_folder = None
 
     def _report(self, diagnostics) -> None:
         self.errors_by_file = {}
@@ -315,7 +329,6 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
 @dataclass(frozen=True)
 class LateResults:
-    exports: dict[str, str]  # file name -> content
     similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
     similar_error: str | None = None
 
@@ -323,21 +336,24 @@ class LateResults:
 def _late_work(
     catalog: Catalog,
     *,
+    export_folder: str,
     project_root: Path,
     similar_limit: int,
     include_drafts: bool,
     directory_urls: bool,
 ) -> LateResults:
-    """What no page needs until pages are rendered: run in a forked child (pmkb.forking), so it returns values."""
-    exports = export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls)
+    """What no page needs until pages are rendered: the exports, written into `export_folder`, and similar
+    incidents. Run in a forked child (pmkb.forking), so it writes files and returns values."""
+    for name, content in export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls).items():
+        Path(export_folder, name).write_bytes(content.encode("utf-8"))
     if similar_limit <= 0:
-        return LateResults(exports, {})
+        return LateResults({})
     from .similarity import SearchIndexError, similar_incidents
 
     try:
-        return LateResults(exports, similar_incidents(project_root, catalog, limit=similar_limit))
+        return LateResults(similar_incidents(project_root, catalog, limit=similar_limit))
     except SearchIndexError as error:
-        return LateResults(exports, {}, str(error))
+        return LateResults({}, str(error))
 
 
 def _display_prefix(config: MkDocsConfig) -> str:

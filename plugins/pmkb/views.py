@@ -6,14 +6,13 @@ URLs here are site-relative (`causes/deployment/`); templates make them page-rel
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from .facets import CAUSES, SERVICES, SEVERITIES, TAGS, FacetValue
+from .facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
 from .model import ActionItem, Postmortem, human_duration
 from .taxonomy import Taxonomy
 
@@ -152,19 +151,36 @@ class ViewBuilder:
         self.url_of = url_of
         self.linked_ids = linked_ids  # postmortems that have a page in this build (drafts may not)
         self._rows: dict[tuple[str, str, str], IncidentRow] = {}
-        # Links are values: one per facet value, shared by every view that shows it.
-        self.severity_link = functools.cache(self._severity_link)
-        self.cause_link = functools.cache(self._cause_link)
-        self.service_link = functools.cache(lambda slug: Link(slug, SERVICES.url(slug)))
-        self.tag_link = functools.cache(lambda slug: Link(slug, TAGS.url(slug)))
+        # Links are values: one per facet value, shared by every view that shows it. A dict rather than
+        # functools.cache on bound methods, which would be a reference cycle (see plugin.on_files).
+        self._links: dict[tuple[str, str], Link] = {}
 
-    def _severity_link(self, slug: str) -> Link:
-        entry = self.taxonomy.entry("severities", slug)
-        return Link(slug, SEVERITIES.url(slug), f"{entry.title}: {entry.description}" if entry else "")
+    def severity_link(self, slug: str) -> Link:
+        return self._link(SEVERITIES, slug)
 
-    def _cause_link(self, slug: str) -> Link:
-        entry = self.taxonomy.entry("causes", slug)
-        return Link(entry.title if entry else slug, CAUSES.url(slug), entry.description if entry else "")
+    def cause_link(self, slug: str) -> Link:
+        return self._link(CAUSES, slug)
+
+    def service_link(self, slug: str) -> Link:
+        return self._link(SERVICES, slug)
+
+    def tag_link(self, slug: str) -> Link:
+        return self._link(TAGS, slug)
+
+    def _link(self, facet: Facet, slug: str) -> Link:
+        key = (facet.name, slug)
+        link = self._links.get(key)
+        if link is None:
+            link = self._links[key] = self._new_link(facet, slug)
+        return link
+
+    def _new_link(self, facet: Facet, slug: str) -> Link:
+        entry = self.taxonomy.entry(facet.taxonomy_section, slug) if facet.taxonomy_section else None
+        if entry is None:
+            return Link(slug, facet.url(slug))
+        if facet is SEVERITIES:
+            return Link(slug, facet.url(slug), f"{entry.title}: {entry.description}")
+        return Link(entry.title, facet.url(slug), entry.description)
 
     def plain(self, section: str, slug: str | None) -> tuple[Link, ...]:
         if slug is None:

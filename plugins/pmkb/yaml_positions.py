@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from sys import intern
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -255,6 +256,10 @@ _TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[!&*]", re.MULTILINE)
 _DEEP_LINE = re.compile(r"^[ \t?:-]{1000}", re.MULTILINE)
 _FAST_DEPTH_LIMIT = 1000  # libyaml's composer has been seen to survive 10,000 levels and crash at 100,000
 _STR, _SEQ, _MAP = _STD + "str", _STD + "seq", _STD + "map"
+# Keys and short values (services, tags, owners, statuses) repeat across thousands of files: each is kept once
+# (sys.intern) rather than once per file, and only they are worth memoizing tag resolution for.
+_SHARED_LENGTH = 48
+_TAG_MEMO_SIZE = 10_000
 
 
 class _PlainLoader(_EventLoader):
@@ -276,7 +281,7 @@ class _PlainLoader(_EventLoader):
         tag = self._tags.get(key)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
-            if len(self._tags) < 50_000 and len(value) < 200:
+            if len(self._tags) < _TAG_MEMO_SIZE and len(value) <= _SHARED_LENGTH:
                 self._tags[key] = tag
         return tag
 
@@ -299,19 +304,41 @@ def _load_plain(text: str, first_line: int) -> LoadedYaml | None:
         root = yaml.compose(text, Loader=_PlainLoader)
     except yaml.YAMLError:
         return None  # the event composer reports it, with its position
+    if root is None:
+        return None
     result = LoadedYaml(value=None)
-    values, keys = result.value_positions, result.key_positions
-    budget = [MAX_NODES]
+    try:
+        result.value = _PlainConverter(result, first_line).convert(root, "", 0)
+    except _NotPlain:
+        return None
+    return result
 
-    def convert(node: yaml.Node, path: str, depth: int) -> object:
-        budget[0] -= 1
-        if budget[0] < 0:
+
+class _PlainConverter:
+    """Composed nodes to plain values, recording positions into a LoadedYaml.
+
+    A class, not a recursive closure: a closure that calls itself is a reference cycle, which only the garbage
+    collector frees, and the build freezes the collector's view after parsing (plugin.on_files), which would
+    keep every file's positions alive for the whole build (60 MB at 5,000 postmortems).
+    """
+
+    __slots__ = ("values", "keys", "first_line", "budget")
+
+    def __init__(self, result: LoadedYaml, first_line: int):
+        self.values, self.keys = result.value_positions, result.key_positions
+        self.first_line = first_line
+        self.budget = MAX_NODES
+
+    def convert(self, node: yaml.Node, path: str, depth: int) -> object:
+        self.budget -= 1
+        if self.budget < 0:
             raise _NotPlain
         mark = node.start_mark
-        values[path] = Position(mark.line + first_line, mark.column + 1)
+        self.values[path] = Position(mark.line + self.first_line, mark.column + 1)
         tag = node.tag
         if tag == _STR and type(node) is ScalarNode:
-            return node.value
+            value = node.value
+            return intern(value) if len(value) <= _SHARED_LENGTH else value
         if depth >= MAX_DEPTH:
             raise _NotPlain
         if type(node) is ScalarNode:
@@ -323,28 +350,22 @@ def _load_plain(text: str, first_line: int) -> LoadedYaml | None:
                 raise _NotPlain from None
         prefix = path + "." if path else ""
         if type(node) is SequenceNode and tag == _SEQ:
-            return [convert(item, f"{prefix}{index}", depth + 1) for index, item in enumerate(node.value)]
+            return [self.convert(item, f"{prefix}{index}", depth + 1) for index, item in enumerate(node.value)]
         if type(node) is not MappingNode or tag != _MAP:
             raise _NotPlain
         mapping: dict[str, object] = {}
+        keys = self.keys
         for key_node, value_node in node.value:
             if type(key_node) is not ScalarNode or key_node.tag != _STR:
                 raise _NotPlain
             name = key_node.value
             if name in mapping or len(name) > MAX_KEY_LENGTH:
                 raise _NotPlain
+            name = intern(name)
             key_mark = key_node.start_mark
-            keys[prefix + name] = Position(key_mark.line + first_line, key_mark.column + 1)
-            mapping[name] = convert(value_node, prefix + name, depth + 1)
+            keys[prefix + name] = Position(key_mark.line + self.first_line, key_mark.column + 1)
+            mapping[name] = self.convert(value_node, prefix + name, depth + 1)
         return mapping
-
-    if root is None:
-        return None
-    try:
-        result.value = convert(root, "", 0)
-    except _NotPlain:
-        return None
-    return result
 
 
 def load_yaml(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None, list[Diagnostic]]:
