@@ -74,7 +74,7 @@ def test_bom_and_crlf_are_read_like_mkdocs():
     document, loaded, diagnostics = read_front_matter(raw, "p.md")
     assert diagnostics == []
     assert loaded.value["title"] == "x"
-    assert loaded.value_positions["date"].line == 3
+    assert loaded.position_of("date").line == 3
     assert document.body == "body\n"
 
 

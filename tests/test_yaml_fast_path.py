@@ -110,3 +110,38 @@ def test_reading_postmortems_leaves_nothing_for_the_garbage_collector(tmp_path):
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+timestamp_like = st.one_of(
+    st.from_regex(
+        r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+        r"([Tt ][0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]{0,8})?( ?(Z|[+-][0-9]{1,2}(:[0-9]{2})?))?)?\Z"
+    ),
+    st.datetimes(timezones=st.timezones() | st.none()).map(lambda moment: moment.isoformat(timespec="seconds")),
+    st.dates().map(str),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(timestamp_like)
+def test_common_timestamps_are_read_exactly_as_pyyaml_reads_them(text):
+    from pmkb.yaml_positions import common_timestamp
+
+    fast = common_timestamp(text)
+    if fast is None:
+        return  # left to PyYAML
+    expected = yaml.safe_load(f"value: {text}\n")["value"]
+    assert (type(fast), fast, getattr(fast, "tzinfo", None)) == (
+        type(expected),
+        expected,
+        getattr(expected, "tzinfo", None),
+    )
+
+
+def test_the_common_timestamp_shapes_take_the_short_way():
+    from pmkb.yaml_positions import common_timestamp
+
+    for text in ("2024-05-01", "2024-05-01T09:30:00Z", "2024-05-01T09:30:00+02:00", "2024-05-01T23:59:59-05:30"):
+        assert common_timestamp(text) is not None, text
+    for text in ("2024-5-1", "2024-05-01 09:30:00", "2024-05-01T09:30:00.5Z", "2019-02-30", "2024-05-01T24:00:00Z"):
+        assert common_timestamp(text) is None, text

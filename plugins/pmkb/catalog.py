@@ -5,10 +5,12 @@ Parsing and per-file validation are cached by (mtime, size) so that `mkdocs serv
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -170,6 +172,10 @@ class FileChecker:
 
     def check_all(self, refs: list[SourceRef]) -> list[FileCheck]:
         """Results for `refs`, in order. Files not seen before (or changed) are read; many at once in parallel."""
+        with collector_paused():
+            return self._check_all(refs)
+
+    def _check_all(self, refs: list[SourceRef]) -> list[FileCheck]:
         results: list[FileCheck | None] = []
         stale: list[tuple[int, SourceRef, tuple[int, int]]] = []
         for ref in refs:
@@ -227,7 +233,22 @@ def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, 
 
 
 def _check_files(refs: list[SourceRef], taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]]:
-    return [_check_file(ref, taxonomy) for ref in refs]
+    with collector_paused():  # also in a forked child, where pmkb.forking turns the collector on
+        return [_check_file(ref, taxonomy) for ref in refs]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection meanwhile. For building objects that all stay alive and hold no reference cycles
+    (tests check that parsing makes none): a collection would walk them all and free nothing. Parsing 5,000
+    files took 15-20% longer with the collector on, and unpickling a child's results twice as long."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_file(ref: SourceRef, taxonomy: Taxonomy) -> tuple[FileCheck, bool]:

@@ -119,7 +119,7 @@ def read_front_matter(raw: bytes, path: str):
     loaded, diagnostics = load_yaml(document.front_matter, path, document.front_matter_line)
     if loaded is not None and not isinstance(loaded.value, dict):
         kind = type_name(loaded.value)
-        position = loaded.value_positions.get("", Position(document.front_matter_line, 1))
+        position = loaded.position_of("", default=Position(document.front_matter_line, 1))
         diagnostics = [
             Diagnostic.at(path, position, Level.ERROR, "", f"front matter is {kind}, not a mapping of fields")
         ]

@@ -91,7 +91,7 @@ class _Checker:
                 key_path = f"{where}.{key}" if where else key
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-                position = self.loaded.key_positions.get(key_path) or self.loaded.position_of(key_path)
+                position = self.loaded.key_position(key_path) or self.loaded.position_of(key_path)
                 message = f"unknown key '{_show_exact(key)}'{hint}"
                 self.report(Level.WARNING, printable(key_path), message, position)
         return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from sys import intern
 
 import yaml
@@ -42,24 +43,35 @@ _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 
 
+_FIRST_LINE = Position(1, 1)
+
+
 @dataclass(slots=True)
 class LoadedYaml:
-    """Plain Python values, plus the position of each value and key by dotted path (`action_items.0.owner`)."""
+    """Plain Python values, plus the position of each value and key by dotted path (`action_items.0.owner`).
+
+    Positions are stored as (line, column) tuples, which are made for every key and value of every file and
+    cost a tenth of a Position to create; the methods hand out Positions.
+    """
 
     value: object
-    value_positions: dict[str, Position] = field(default_factory=dict)
-    key_positions: dict[str, Position] = field(default_factory=dict)
+    value_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def position_of(self, path: str) -> Position:
+    def position_of(self, path: str, default: Position = _FIRST_LINE) -> Position:
         """The value's position; failing that the key's; failing that the nearest enclosing value's."""
         while True:
-            if path in self.value_positions:
-                return self.value_positions[path]
-            if path in self.key_positions:
-                return self.key_positions[path]
+            found = self.value_positions.get(path) or self.key_positions.get(path)
+            if found is not None:
+                return Position(*found)
             if "." not in path:
-                return self.value_positions.get("", Position(1, 1))
+                found = self.value_positions.get("")
+                return default if found is None else Position(*found)
             path = path.rsplit(".", 1)[0]
+
+    def key_position(self, path: str) -> Position | None:
+        found = self.key_positions.get(path)
+        return None if found is None else Position(*found)
 
 
 class _Abort(Exception):
@@ -262,6 +274,10 @@ _SHARED_LENGTH = 48
 _TAG_MEMO_SIZE = 10_000
 
 
+_RESOLVED_FIRST_CHARACTERS = frozenset(key for key in _EventLoader.yaml_implicit_resolvers if key)
+assert None not in _EventLoader.yaml_implicit_resolvers  # no resolver applies to every first character
+
+
 class _PlainLoader(_EventLoader):
     """libyaml's composer with a memo on implicit tag resolution (front matter repeats keys and values a lot)
     and without path resolvers, which pmkb never registers."""
@@ -277,6 +293,10 @@ class _PlainLoader(_EventLoader):
     def resolve(self, kind, value, implicit):
         if kind is not ScalarNode:
             return _SEQ if kind is SequenceNode else _MAP
+        # What BaseResolver.resolve concludes without a regex: a quoted scalar, or a plain one whose first
+        # character no implicit resolver is registered for, is a string (a third of a composition's time).
+        if not implicit[0] or (value and value[0] not in _RESOLVED_FIRST_CHARACTERS):
+            return _STR
         key = (value, implicit)
         tag = self._tags.get(key)
         if tag is None:
@@ -284,6 +304,25 @@ class _PlainLoader(_EventLoader):
             if len(self._tags) < _TAG_MEMO_SIZE and len(value) <= _SHARED_LENGTH:
                 self._tags[key] = tag
         return tag
+
+
+_TIMESTAMP = _STD + "timestamp"
+# The shapes postmortems use (2024-05-01, 2024-05-01T09:30:00Z, ...T09:30:00+02:00), with every field in range,
+# so that the standard library reads exactly what PyYAML's constructor would (a test compares them).
+_COMMON_TIMESTAMP = re.compile(
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?"
+)
+
+
+def common_timestamp(text: str) -> date | datetime | None:
+    """`text` as PyYAML's SafeConstructor reads it, for the common shapes; None for any other text."""
+    if not _COMMON_TIMESTAMP.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+    except ValueError:  # 2019-02-30: left to PyYAML, which reports it its own way
+        return None
 
 
 class _NotPlain(Exception):
@@ -334,7 +373,7 @@ class _PlainConverter:
         if self.budget < 0:
             raise _NotPlain
         mark = node.start_mark
-        self.values[path] = Position(mark.line + self.first_line, mark.column + 1)
+        self.values[path] = (mark.line + self.first_line, mark.column + 1)
         tag = node.tag
         if tag == _STR and type(node) is ScalarNode:
             value = node.value
@@ -344,6 +383,10 @@ class _PlainConverter:
         if type(node) is ScalarNode:
             if tag not in _SCALAR_TAGS:
                 raise _NotPlain
+            if tag == _TIMESTAMP:
+                moment = common_timestamp(node.value)
+                if moment is not None:
+                    return moment
             try:
                 return SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, node)
             except Exception:
@@ -363,7 +406,7 @@ class _PlainConverter:
                 raise _NotPlain
             name = intern(name)
             key_mark = key_node.start_mark
-            keys[prefix + name] = Position(key_mark.line + self.first_line, key_mark.column + 1)
+            keys[prefix + name] = (key_mark.line + self.first_line, key_mark.column + 1)
             mapping[name] = self.convert(value_node, prefix + name, depth + 1)
         return mapping
 
