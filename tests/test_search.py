@@ -567,6 +567,30 @@ def test_a_read_only_cache_means_searching_the_index_as_it_was(search_kb: KB) ->
     assert "cannot lock it in" in results.report.stale and "Permission denied" in results.report.summary()
 
 
+def test_an_index_updated_between_reading_its_manifest_and_opening_it_is_read_again(search_kb: KB) -> None:
+    # The race behind a rare failure of the concurrent readers test: a reader verifies the manifest, another
+    # process commits an update, and the reader's second check (before opening) sees a newer index. That must
+    # cost a retry, not an error.
+    reader, writer = index_for(search_kb), index_for(search_kb)
+    reader.sync()
+    path = search_kb.docs / "2021" / f"{DNS}.md"
+    real_read_manifest = SearchIndex.read_manifest
+    calls = []
+
+    def read_then_another_process_updates(self):
+        manifest = real_read_manifest(self)
+        if self is reader and not calls:
+            calls.append(manifest)
+            path.write_text(path.read_text().replace("internal zones.", "internal zones, changed."))
+            writer.sync()
+        return manifest
+
+    with mock.patch.object(SearchIndex, "read_manifest", read_then_another_process_updates):
+        results = reader.search("cause:config-change")
+    assert calls, "the update did not happen between reading the manifest and opening the index"
+    assert [hit.id for hit in results.hits] == [DNS]
+
+
 def test_concurrent_readers_never_see_a_traceback(search_kb: KB) -> None:
     index = index_for(search_kb)
     index.sync()

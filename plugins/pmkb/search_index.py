@@ -81,6 +81,10 @@ class SearchIndexError(Exception):
     """The index cannot be built, read or repaired (a one-line message). Never raised for bad queries."""
 
 
+class IndexChangedError(SearchIndexError):
+    """Another process committed to the index after its manifest was read: read the manifest again."""
+
+
 def cache_dir(project_root: Path) -> Path:
     """Where the search index and the similar-incidents cache live (`.gitignore` covers `/.cache/`)."""
     return Path(project_root) / ".cache" / "pmkb" / "search"
@@ -832,6 +836,8 @@ class SearchIndex:
             try:
                 with self.open_searcher(manifest) as searcher:
                     return searcher.search(parsed, limit=limit, facets=facets, snippets=snippets, report=report)
+            except IndexChangedError as error:  # another process committed since we read the manifest
+                failure = error
             except (SearchIndexError, QueryError):
                 raise
             except Exception as error:  # a concurrent writer, or a damaged index: whoosh may raise anything
@@ -848,7 +854,7 @@ class SearchIndex:
         if manifest is None:
             _, manifest = self.sync()
         if not self._verify(manifest):
-            raise SearchIndexError("the search index changed while it was being opened")
+            raise IndexChangedError("the search index changed while it was being opened")
         searcher = self._open_searcher(manifest)
         try:
             yield IndexSearcher(searcher, self)
