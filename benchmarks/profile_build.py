@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,15 +85,35 @@ def profile(config_file: Path, site: Path) -> tuple[pstats.Stats, float]:
     return pstats.Stats(profiler), time.perf_counter() - started
 
 
-def phases(config_file: Path, site: Path) -> dict[str, float]:
+PER_PAGE_EVENTS = ("page_", "pre_template", "template_context", "post_template")
+
+
+def resident_mb() -> tuple[float, float]:
+    """This process's resident memory now and at its peak so far (Linux), in MB."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            fields[name] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def phases(config_file: Path, site: Path) -> dict[str, object]:
     """One build without a profiler, timed by phase: each plugin's events, and per kind of page the Markdown
     step (`_populate_page`: read, page_markdown, convert) and the HTML step (`_build_page`: page_context, the
-    template, post_page (the search plugin indexing the HTML), write). Seconds of wall time."""
+    template, post_page (the search plugin indexing the HTML), write). Seconds of wall time.
+
+    Under "memory": resident memory and the peak so far after each build-wide event and between the steps
+    (the forked children pmkb may start are not counted; they end before their parent's peak)."""
     from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
 
     timings: dict[str, float] = defaultdict(float)
     pages: dict[str, int] = defaultdict(int)
+    memory: list[tuple[str, float, float]] = []
+
+    def remember(label: str) -> None:
+        memory.append((label, *resident_mb()))
 
     def kind(page) -> str:
         src = page.file.src_uri
@@ -113,12 +134,18 @@ def phases(config_file: Path, site: Path) -> dict[str, float]:
         return wrapper
 
     originals = (mkdocs_build._populate_page, mkdocs_build._build_page)
+    rendered: list[None] = []
 
     def populate(page, *args, **kwargs):
+        if not pages:
+            remember("Markdown step starts")
         pages[kind(page)] += 1
         return timed(f"markdown step: {kind(page)}", originals[0])(page, *args, **kwargs)
 
     def render(page, *args, **kwargs):
+        if not rendered:
+            remember("HTML step starts")
+        rendered.append(None)
         return timed(f"HTML step: {kind(page)}", originals[1])(page, *args, **kwargs)
 
     config = load_config(str(config_file), site_dir=str(site))
@@ -127,6 +154,8 @@ def phases(config_file: Path, site: Path) -> dict[str, float]:
             module = type(getattr(method, "__self__", None)).__module__  # material.plugins.search.plugin
             owner = module.split(".")[-2] if module.endswith(".plugin") and "." in module else module
             methods[index] = timed(f"event {event}: {owner}", method)
+            if not event.startswith(PER_PAGE_EVENTS):
+                methods[index] = _then(methods[index], partial(remember, f"after {event}: {owner}"))
     mkdocs_build._populate_page, mkdocs_build._build_page = populate, render
     started = time.perf_counter()
     try:
@@ -136,7 +165,22 @@ def phases(config_file: Path, site: Path) -> dict[str, float]:
     finally:
         mkdocs_build._populate_page, mkdocs_build._build_page = originals
     timings["total build"] = time.perf_counter() - started
-    return {**{k: v for k, v in timings.items() if v >= 0.005}, **{f"pages: {k}": n for k, n in pages.items()}}
+    remember("end")
+    return {
+        **{k: v for k, v in timings.items() if v >= 0.005},
+        **{f"pages: {k}": n for k, n in pages.items()},
+        "memory": memory,
+    }
+
+
+def _then(function, after):
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            after()
+
+    return wrapper
 
 
 def profile_lint(config_file: Path) -> tuple[pstats.Stats, float]:
@@ -256,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     timed: dict[str, dict[str, float]] = {}
     for variant in variants:
         timed[variant] = run_child(args, "phases", variant)
+    memory = {variant: timed[variant].pop("memory") for variant in variants}
     print(f"Phases of one build without a profiler, N = {args.n:,} (wall s; events include nested work)")
     labels = sorted({k for t in timed.values() for k in t}, key=lambda k: (k.startswith("pages"), k))
     print(f"{'phase':<52}" + "".join(f"{v:>10}" for v in variants))
@@ -265,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{'-':>10}" if c is None else f"{c:10.0f}" if label.startswith("pages") else f"{c:10.2f}" for c in cells
         ]
         print(f"{label:<52}" + "".join(shown))
+    print(f"\nMemory of the build process, MB: resident now / peak so far, N = {args.n:,}")
+    for variant in variants:
+        print(f"  {variant}")
+        for label, now, peak in memory[variant]:
+            print(f"    {label:<48}{now:8.0f}{peak:8.0f}")
     if args.phases_only:
         return 0
 

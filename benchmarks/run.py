@@ -84,6 +84,12 @@ class SizeResult:
     def rss(self, variant: str) -> float:
         return statistics.median(r.rss_mb for r in self.builds[variant])
 
+    def paired_ratio(self, variant: str) -> float:
+        """The median over rounds of variant/plain within the round: builds one or two apart, so a slow stretch
+        of the machine that lasts a few minutes weighs on both sides of each ratio."""
+        pairs = zip(self.builds[variant], self.builds["plain"], strict=True)
+        return statistics.median(run.seconds / plain.seconds for run, plain in pairs)
+
 
 # -- measuring one process -----------------------------------------------------------------------------------
 
@@ -385,6 +391,8 @@ def tables(results: list[SizeResult]) -> tuple[list[list[str]], list[list[str]]]
     for variant in pmkb_variants:
         row(f"build ratio {variant}/plain", lambda r, v=variant: f"{r.median(v) / r.median('plain'):.3f}")
     for variant in pmkb_variants:
+        row(f"build ratio {variant}/plain, median of per-round ratios", lambda r, v=variant: f"{r.paired_ratio(v):.3f}")
+    for variant in pmkb_variants:
         row(
             f"build ratio {variant}/plain, fastest runs",
             lambda r, v=variant: (
@@ -558,10 +566,13 @@ def report(results: list[SizeResult], args: argparse.Namespace, facts: dict[str,
             f"{corpus.TODAY.isoformat()}` (so some action items are overdue: lint warnings, not errors).",
             "- pmkb: Material + `custom_dir: overrides/`, plugins `search` and `pmkb`. Plain: the same files and "
             "theme, plugins `search` only, `nav: [index.md]`, `validation.nav.omitted_files: ignore`.",
-            f"- Each build is its own `python -m mkdocs build -q` process; a and b alternate, {args.repeat} runs "
-            "each; wall time, the child's own CPU time (user + system) and peak RSS (`os.wait4` rusage). Medians.",
-            "- Targets are defined on wall time. The builds are single-threaded, so on a machine that other work "
-            "shares the CPU-time column is the better estimate of the same figure on an idle machine.",
+            f"- Each build is its own `python -m mkdocs build -q` process. {args.repeat} rounds; in each the "
+            "variants run back to back, in reverse order every other round. Wall time; CPU time (user + system) of "
+            "the process and the children it forks; peak RSS of the process or of any child (`os.wait4` rusage). "
+            "Medians, and the median of per-round ratios, which a slow stretch of the machine distorts less.",
+            "- Targets are defined on wall time. pmkb does part of its work on a second core, so the CPU-time "
+            "ratio (what a busy machine pays) is higher than the wall-time ratio. This VM's speed drifts: the same "
+            "build can take 30% longer a few minutes later, in CPU time too.",
             "- Page size: mean size of every postmortem's `index.html`, at N and in a separate N/4 corpus. "
             + cache_note,
             f"- Lint: `python -m pmkb lint -f <root>/mkdocs.yml`, whole process, median of {args.lint_repeat}.",

@@ -7,12 +7,16 @@ names, types, allowed values and when a field is required.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES
 
 
 class Kind(enum.Enum):
+    # Members are singletons compared by identity: hash them by identity too, in C (Enum's own __hash__ is
+    # Python code, and the validator looks a kind up for every value of every file).
+    __hash__ = object.__hash__
+
     TEXT = "text"
     SLUG = "slug"
     DATE = "date"
@@ -64,6 +68,10 @@ class Field:
     min_items: int = 0
     max_length: int | None = None
     minimum: int | None = None
+    names: frozenset[str] = field(init=False, repr=False, compare=False)  # of `fields`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset(child.name for child in self.fields))
 
     def child(self, name: str) -> Field | None:
         return next((field for field in self.fields if field.name == name), None)

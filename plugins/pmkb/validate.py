@@ -75,19 +75,19 @@ class _Checker:
             return self.wrong_type(where, "a mapping of fields", value)
         result: dict[str, object] = {}
         for child in spec.fields:
+            child_value = value.get(child.name)
             child_path = f"{where}.{child.name}" if where else child.name
-            if child.name not in value or value[child.name] is None:
-                if child.required.applies(self.status):
-                    when = "" if child.required is Required.ALWAYS else f" ({child.required.value})"
-                    state = "is empty" if child.name in value else "is missing"
-                    position = self.loaded.position_of(child_path if child.name in value else where)
-                    self.report(Level.ERROR, child_path, f"required key '{child_path}' {state}{when}", position)
-                    result[child.name] = _INVALID
-                continue
-            result[child.name] = self.check(child, value[child.name], child_path)
-        known = [child.name for child in spec.fields]
+            if child_value is not None:
+                result[child.name] = self.check(child, child_value, child_path)
+            elif child.required.applies(self.status):  # missing, or present and empty (null)
+                when = "" if child.required is Required.ALWAYS else f" ({child.required.value})"
+                state = "is empty" if child.name in value else "is missing"
+                position = self.loaded.position_of(child_path if child.name in value else where)
+                self.report(Level.ERROR, child_path, f"required key '{child_path}' {state}{when}", position)
+                result[child.name] = _INVALID
         for key in value:
-            if key not in known:
+            if key not in spec.names:
+                known = [child.name for child in spec.fields]
                 key_path = f"{where}.{key}" if where else key
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
