@@ -198,6 +198,13 @@ def prepare(work: Path, n: int, seed: int) -> Path:
     return root
 
 
+SMALL_N = 2_500
+
+
+def rounds(n: int, args: argparse.Namespace) -> int:
+    return args.repeat if n >= SMALL_N else max(args.repeat, args.small_repeat)
+
+
 def bench_size(n: int, args: argparse.Namespace, log: Path) -> SizeResult:
     work: Path = args.work
     result = SizeResult(n)
@@ -217,7 +224,7 @@ def bench_size(n: int, args: argparse.Namespace, log: Path) -> SizeResult:
     shutil.rmtree(root / ".cache" / "pmkb", ignore_errors=True)
     for variant in variants:
         result.builds[variant] = []
-    for round_ in range(args.repeat):
+    for round_ in range(rounds(n, args)):
         order = variants if round_ % 2 == 0 else variants[::-1]
         for variant in order:
             run = mkdocs_build(root, variant, work / "sites" / f"{variant}-{n}", log)
@@ -566,7 +573,8 @@ def report(results: list[SizeResult], args: argparse.Namespace, facts: dict[str,
             f"{corpus.TODAY.isoformat()}` (so some action items are overdue: lint warnings, not errors).",
             "- pmkb: Material + `custom_dir: overrides/`, plugins `search` and `pmkb`. Plain: the same files and "
             "theme, plugins `search` only, `nav: [index.md]`, `validation.nav.omitted_files: ignore`.",
-            f"- Each build is its own `python -m mkdocs build -q` process. {args.repeat} rounds; in each the "
+            f"- Each build is its own `python -m mkdocs build -q` process. {args.repeat} rounds (at least "
+            f"{args.small_repeat} below N = {SMALL_N:,}); in each the "
             "variants run back to back, in reverse order every other round. Wall time; CPU time (user + system) of "
             "the process and the children it forks; peak RSS of the process or of any child (`os.wait4` rusage). "
             "Medians, and the median of per-round ratios, which a slow stretch of the machine distorts less.",
@@ -596,6 +604,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark pmkb against plain Material for MkDocs.")
     parser.add_argument("--sizes", default="1000,5000", help="comma-separated corpus sizes (default: 1000,5000)")
     parser.add_argument("--repeat", type=int, default=3, help="builds of each variant per size (default: 3)")
+    parser.add_argument(
+        "--small-repeat",
+        type=int,
+        default=8,
+        help=f"at least this many builds of each variant below N = {SMALL_N:,}, where builds are short and the "
+        "machine's drift weighs more (default: 8)",
+    )
     parser.add_argument("--lint-repeat", type=int, default=5, help="pmkb lint runs per size (default: 5)")
     parser.add_argument("--search-repeat", type=int, default=5, help="warm search runs per query (default: 5)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
