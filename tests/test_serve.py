@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 
 import pytest
 from conftest import front_matter, render_postmortem
@@ -57,7 +58,9 @@ def server(kb):
                 "resolved": f"2024-05-0{index + 1}T10:00:00Z",
             },
         )
-    return Server(kb)
+    server = Server(kb)
+    yield server
+    server.config.plugins.on_shutdown()  # as `mkdocs serve` does when it stops
 
 
 def test_second_rebuild_reparses_only_the_changed_file(server, kb):
@@ -123,3 +126,17 @@ def test_taxonomy_file_is_watched_and_a_change_revalidates_everything(kb):
 def test_template_folder_is_watched(server):
     # Material adds theme.custom_dir to the watched paths; pmkb's templates live there.
     assert any(path.endswith("overrides") for path in server.config.theme.dirs)
+
+
+def test_rebuilds_and_stopping_leave_no_temporary_files(server, monkeypatch, tmp_path):
+    # Each rebuild starts late work (a forked child writing the exports into a temporary folder). A rebuild that
+    # replaces one never collected, and stopping the server, must leave neither a child's file nor a folder.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    server.rebuild_files()
+    server.rebuild_files()
+    server.rebuild_site()
+    server.rebuild_files()
+    server.config.plugins.on_shutdown()
+    assert sorted(path.name for path in scratch.iterdir()) == []

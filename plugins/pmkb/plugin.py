@@ -134,7 +134,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra
         )
         self._report(catalog.diagnostics)
-        self._remove_export_folder()
+        self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
         self.export_folder = tempfile.mkdtemp(prefix="pmkb-exports-")
         # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
         # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
@@ -265,14 +265,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self._remove_export_folder()
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.late is not None:
-            self.late.cancel()
-            self.late = None
         gc.unfreeze()
-        self._remove_export_folder()
+        self._drop_late_work()
 
     def on_shutdown(self) -> None:
-        self._remove_export_folder()
+        self._drop_late_work()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -291,6 +288,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if self.export_folder is not None:
             shutil.rmtree(self.export_folder, ignore_errors=True)
             self.export_folder = None
+
+    def _drop_late_work(self) -> None:
+        """Stop the late work of a build that will not be written (its child is killed), and remove its files."""
+        if self.late is not None:
+            self.late.cancel()
+            self.late = None
+        self._remove_export_folder()
 
     def _report(self, diagnostics) -> None:
         self.errors_by_file = {}
