@@ -446,67 +446,40 @@ def tables(results: list[SizeResult]) -> tuple[list[list[str]], list[list[str]]]
         row(f"search: {label}" if label != "note" else "search", lambda r, k=label: _cell(r.search.get(k)))
 
     targets: list[list[str]] = []
-    dash = "-"
+
+    def target(label: str, wall: str, wall_ok: bool, cpu: str = "-", cpu_ok: bool | None = None) -> None:
+        """One row: the target, the wall-time figure and verdict, and the CPU-time ones where they apply."""
+        targets.append([label, wall, _status(wall_ok), cpu, _status(cpu_ok) if cpu != "-" else "-"])
+
     for r in results:
         wall, cpu = r.median(main) / r.median("plain"), r.cpu(main) / r.cpu("plain")
-        targets.append(
-            [
-                f"build time pmkb/plain <= {BUILD_RATIO_MAX} at {_n(r.n)}",
-                f"{wall:.3f}",
-                _status(wall <= BUILD_RATIO_MAX),
-                f"{cpu:.3f}",
-                _status(cpu <= BUILD_RATIO_MAX),
-            ]
-        )
+        label = f"build time pmkb/plain <= {BUILD_RATIO_MAX} at {_n(r.n)}"
+        target(label, f"{wall:.3f}", wall <= BUILD_RATIO_MAX, f"{cpu:.3f}", cpu <= BUILD_RATIO_MAX)
     if len(results) >= 2:
         first, last = results[0], results[-1]
         allowed = GROWTH_PER_5X_MAX * (last.n / first.n) / 5
         wall, cpu = last.median(main) / first.median(main), last.cpu(main) / first.cpu(main)
         plain_wall, plain_cpu = last.median("plain") / first.median("plain"), last.cpu("plain") / first.cpu("plain")
-        targets.append(
-            [
-                f"pmkb build time growth {_n(first.n)} -> {_n(last.n)} <= {allowed:.2f}x",
-                f"{wall:.2f}x (plain {plain_wall:.2f}x)",
-                _status(wall <= allowed),
-                f"{cpu:.2f}x (plain {plain_cpu:.2f}x)",
-                _status(cpu <= allowed),
-            ]
+        target(
+            f"pmkb build time growth {_n(first.n)} -> {_n(last.n)} <= {allowed:.2f}x",
+            f"{wall:.2f}x (plain {plain_wall:.2f}x)",
+            wall <= allowed,
+            f"{cpu:.2f}x (plain {plain_cpu:.2f}x)",
+            cpu <= allowed,
         )
     for r in results:
         change = r.page_kb["pmkb"] / r.page_kb["pmkb@N/4"] - 1
-        targets.append(
-            [
-                f"postmortem page size at {_n(r.n)} vs {_n(max(1, r.n // 4))} within {PAGE_SIZE_TOLERANCE:.0%}",
-                f"{change:+.1%}",
-                _status(abs(change) <= PAGE_SIZE_TOLERANCE),
-                dash,
-                dash,
-            ]
-        )
+        label = f"postmortem page size at {_n(r.n)} vs {_n(max(1, r.n // 4))} within {PAGE_SIZE_TOLERANCE:.0%}"
+        target(label, f"{change:+.1%}", abs(change) <= PAGE_SIZE_TOLERANCE)
     for r in results:
         ratio = r.rss(main) / r.rss("plain")
-        targets.append(
-            [
-                f"peak RSS pmkb/plain <= {RSS_RATIO_MAX} at {_n(r.n)}",
-                f"{ratio:.3f}",
-                _status(ratio <= RSS_RATIO_MAX),
-                dash,
-                dash,
-            ]
-        )
+        target(f"peak RSS pmkb/plain <= {RSS_RATIO_MAX} at {_n(r.n)}", f"{ratio:.3f}", ratio <= RSS_RATIO_MAX)
     for r in results:
         if r.n == LINT_TARGET_N:
             wall = statistics.median(x.seconds for x in r.lint)
             cpu = statistics.median(x.cpu for x in r.lint)
-            targets.append(
-                [
-                    f"pmkb lint of {_n(r.n)} files <= {LINT_SECONDS_MAX:.0f} s",
-                    f"{wall:.2f} s",
-                    _status(wall <= LINT_SECONDS_MAX),
-                    f"{cpu:.2f} s",
-                    _status(cpu <= LINT_SECONDS_MAX),
-                ]
-            )
+            label = f"pmkb lint of {_n(r.n)} files <= {LINT_SECONDS_MAX:.0f} s"
+            target(label, f"{wall:.2f} s", wall <= LINT_SECONDS_MAX, f"{cpu:.2f} s", cpu <= LINT_SECONDS_MAX)
     return figures, targets
 
 

@@ -38,7 +38,7 @@ from .forking import Deferred
 from .fragments import RenderedFragments, SidebarKeys
 from .project import today_from_environment
 from .site import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
-from .source import decode, split_document
+from .source import read_body
 from .taxonomy import load_taxonomy
 from .views import PostmortemView
 
@@ -218,10 +218,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             raw = Path(page.file.abs_src_path).read_bytes()
         except OSError:
             return None  # MkDocs reads it again and reports the error its own way
-        text, _ = decode(raw, page.file.src_uri)
-        if text is None:
-            return None
-        return "\n" + split_document(text, page.file.src_uri).body
+        body = read_body(raw, page.file.src_uri)
+        return None if body is None else "\n" + body
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src_uri = page.file.src_uri

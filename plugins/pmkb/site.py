@@ -9,6 +9,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from . import exports
 from .catalog import Catalog, chronological_key, newest_first
@@ -145,10 +146,7 @@ def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_ur
     Apart from the pages because nothing else waits for them: the plugin makes them on another core.
     """
     listed = list(catalog.listed(include_drafts))
-
-    def url_of(src_uri: str) -> str:
-        return page_url(src_uri, directory_urls)
-
+    url_of = partial(page_url, directory_urls=directory_urls)
     return {
         "postmortems.json": exports.postmortems_json(listed, url_of),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),

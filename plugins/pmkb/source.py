@@ -86,8 +86,13 @@ def split_document(text: str, path: str) -> SourceDocument:
 
 def body_of(raw: bytes, path: str) -> str:
     """The Markdown body of a file as MkDocs renders it ("" when the file cannot be decoded)."""
+    return read_body(raw, path) or ""
+
+
+def read_body(raw: bytes, path: str) -> str | None:
+    """The Markdown body of a file as MkDocs renders it; None when the file cannot be decoded."""
     text, _ = decode(raw, path)
-    return split_document(text, path).body if text is not None else ""
+    return split_document(text, path).body if text is not None else None
 
 
 def explain_missing_front_matter(text: str, path: str) -> Diagnostic:
