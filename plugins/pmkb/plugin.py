@@ -35,7 +35,7 @@ from .catalog import (
 )
 from .diagnostics import Diagnostic
 from .forking import Deferred
-from .fragments import RenderedFragments, SidebarKeys
+from .fragments import ChromeKeys, RenderedFragments, overridden_chrome
 from .project import today_from_environment
 from .site import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
 from .source import read_body
@@ -68,7 +68,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.errors_by_file: dict[str, list[Diagnostic]] = {}
         self.taxonomy_diagnostics: list[Diagnostic] = []
         self.display_prefix = ""
-        self.sidebar_keys: SidebarKeys | None = None
+        self.chrome_keys: ChromeKeys | None = None
         self.late: Deferred[LateResults] | None = None
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
 
@@ -185,9 +185,25 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return files
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        replaced = overridden_chrome(config.theme.custom_dir, config.theme.dirs)
+        if replaced:
+            self.chrome_keys = None
+            log.info(
+                "the theme's own %s replaces Material's: every page renders its own header, footer and sidebar",
+                ", ".join(replaced),
+            )
+            return nav
+        # Every site-relative link Material's chrome holds besides the nav's: the keys must tell them all apart.
         homepage = getattr(nav.homepage, "url", "")
-        logo = config.theme.get("logo")
-        self.sidebar_keys = SidebarKeys(nav, extra_urls=(homepage, logo) if logo else (homepage,))
+        extra = config.extra or {}
+        links = (
+            homepage,
+            config.theme.get("logo"),
+            extra.get("homepage"),
+            *(alternate.get("link") for alternate in extra.get("alternate") or () if isinstance(alternate, dict)),
+            *(str(script) for script in (*config.extra_javascript, *(extra.get("polyfills") or ()))),
+        )
+        self.chrome_keys = ChromeKeys(nav, extra_urls=tuple(link for link in links if isinstance(link, str)))
         return nav
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
@@ -254,8 +270,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
-        if self.sidebar_keys is not None:
-            context["pmkb_sidebar_key"] = self.sidebar_keys.key(page)
+        if self.chrome_keys is not None:
+            context["pmkb_chrome_key"] = self.chrome_keys.key(page)
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
