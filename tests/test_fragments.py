@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import KB, front_matter, render_postmortem
+from markupsafe import Markup
 from mkdocs.utils import weak_property
 from pmkb import fragments
 
@@ -73,6 +74,14 @@ def _build_both(kb: KB, monkeypatch: pytest.MonkeyPatch, **overrides) -> tuple[d
     with monkeypatch.context() as patch:
         patch.setattr(fragments.RenderedFragments, "__contains__", lambda self, key: False)
         patch.setattr(fragments.ChromeKeys, "key", lambda self, page: None)  # Material's own blocks, via super()
+        # Every row rendered for its page, with the page's own `base_url` rather than the hole.
+        patch.setattr(
+            fragments.RenderedFragments,
+            "rows",
+            lambda self, table, rows, base_url, render, *options: Markup(
+                "".join(render(row, *options, base_url) for row in rows)
+            ),
+        )
         material = _files(kb.build(site_dir=kb.root / "site-material", **overrides))
     return reused, material, remembered
 

@@ -9,24 +9,28 @@ Templates look a fragment up by a key that holds everything its HTML depends on,
   the header, by its title. `ChromeKeys.key` is exactly those links; the header is kept with a hole where the
   title goes (`RenderedFragments.titled`). A reused piece is byte-identical to the one Material would render.
 - Listing rows. An incident appears on about sixteen listings (its year, cause, services, tags...), and its open
-  action items on several; each row has links relative to the page (`base_url`): keyed by the row, the options
-  of its table, and `base_url`.
+  action items on several. A row's links are relative to the page: it is rendered once, with a hole where the
+  page's path to the site root (`base_url`) goes, and kept by the row and the options of its table
+  (`RenderedFragments.rows`).
 
 tests/test_fragments.py builds sites with and without reuse and requires identical output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 # Where the header's title goes while it is rendered for reuse: a string no title or theme text contains.
 TITLE_HOLE = "\x00pmkb-title\x00"
+
+# Where a listing row's links start while it is rendered for reuse: filled with each page's `base_url`.
+BASE_HOLE = "\x00pmkb-base\x00"
 
 # Material's own files are under assets/: a page there could reach them by shorter relative links than its
 # depth alone says, which the keys below do not list. No reuse for such a page.
@@ -40,6 +44,20 @@ class RenderedFragments(dict):
         # Markup: the HTML was rendered (and escaped) by a template; autoescaping must not escape it again.
         self[key] = Markup(html)
         return self[key]
+
+    def rows(self, table: tuple | None, rows: Iterable, base_url: str, render: Callable[..., str], *options) -> Markup:
+        """The HTML of a listing's rows: `render(row, *options, base)`, once per build for each row of each kind
+        of `table` (which holds the options, or is None for a table no other page shows), and `base_url` filled
+        in. Each row has a `key` that tells it from every other row; a row's HTML depends on nothing else."""
+        base = str(escape(base_url))  # as `{{ base_url }}` prints it
+        if table is None:
+            return Markup("".join([render(row, *options, base) for row in rows]))
+        html = []
+        for row in rows:
+            key = (*table, row.key)
+            piece = self.get(key)
+            html.append(piece if piece is not None else self.remember(key, render(row, *options, BASE_HOLE)))
+        return Markup("".join(html).replace(BASE_HOLE, base))
 
     def reused(self, name: str, chrome_key: tuple | None, render: Callable[[], str]) -> Markup:
         """The HTML `render` (Material's block, through `super`) gives: rendered once per key, or every time

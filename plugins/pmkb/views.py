@@ -43,6 +43,11 @@ class ActionRow:
     def status_label(self) -> str:
         return self.item.status.replace("-", " ")
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """What tells this row from every other action item's in a build."""
+        return (self.incident_url, self.item.index)
+
 
 @dataclass(frozen=True, slots=True)
 class IncidentRow:
@@ -55,6 +60,11 @@ class IncidentRow:
     open_items: int
     overdue_items: int
     role: str = "primary"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What tells this row from every other incident row in a build (an incident's rows differ by role)."""
+        return (self.url, self.role)
 
 
 @dataclass(frozen=True, slots=True)
