@@ -85,6 +85,9 @@ class RenderedFragments(dict):
         return Markup(f"{before}{title or page.title}{after}")
 
 
+_NO_TITLE = object()  # a page whose `title` is MkDocs' property, not an attribute of its own
+
+
 def _split_at_title(page: Page, render: Callable[[], str]) -> tuple[str, str] | tuple[()]:
     meta, own_title = page.meta, page.__dict__.get("title", _NO_TITLE)
     page.meta, page.title = {**(meta or {}), "title": TITLE_HOLE}, TITLE_HOLE
@@ -97,9 +100,6 @@ def _split_at_title(page: Page, render: Callable[[], str]) -> tuple[str, str] | 
         else:
             page.title = own_title
     return (parts[0], parts[1]) if len(parts) == 2 else ()
-
-
-_NO_TITLE = object()
 
 
 class ChromeKeys:
