@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import REPO, front_matter, render_postmortem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pmkb.source import decode, split_document
-from pmkb.yaml_positions import _load_events, _load_plain
+from pmkb.yaml_positions import _load_events, _load_plain, load_yaml
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -145,3 +146,16 @@ def test_the_common_timestamp_shapes_take_the_short_way():
         assert common_timestamp(text) is not None, text
     for text in ("2024-5-1", "2024-05-01 09:30:00", "2024-05-01T09:30:00.5Z", "2019-02-30", "2024-05-01T24:00:00Z"):
         assert common_timestamp(text) is None, text
+
+
+@pytest.mark.parametrize("levels", [33, 999, 1_000, 1_001, 5_000, 100_000])
+@pytest.mark.parametrize("opener, closer", [("[", "]"), ("{a: ", "}")])
+def test_deep_flow_nesting_gets_pmkbs_own_diagnostic_whatever_libyaml_stops_at(levels, opener, closer):
+    # Some libyaml releases (PyYAML 6.0.4) stop at 1,000 levels while scanning ahead, before the composer sees
+    # level 33; the author must still get pmkb's message there, on either side of that limit.
+    text = "title: " + opener * levels + "x" + closer * levels + "\n"
+    value, diagnostics = load_yaml(text, "p.md", 2)
+    assert value is None
+    [diagnostic] = diagnostics
+    assert diagnostic.message == "front matter is nested deeper than 32 levels"
+    assert (diagnostic.line, diagnostic.column) == (2, 8 + 31 * len(opener))  # the 33rd level, under the root

@@ -432,6 +432,9 @@ def _load_events(text: str, path: str, first_line: int) -> tuple[LoadedYaml | No
         return None, [Diagnostic.at(path, abort.position, Level.ERROR, printable(abort.field), abort.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        earlier = _abort_before(text, mark, path, first_line)
+        if earlier is not None:
+            return None, [earlier]
         problem = error.problem or error.context or "malformed YAML"
         message = f"malformed YAML: {problem}"
         if error.context and error.problem:
@@ -447,3 +450,26 @@ def _load_events(text: str, path: str, first_line: int) -> tuple[LoadedYaml | No
         message = f"malformed YAML: {str(error).splitlines()[0] if str(error) else 'unreadable'}"
         return None, [Diagnostic(path, line, column, Level.ERROR, "", message)]
     return composer.result, []
+
+
+def _abort_before(text: str, mark: yaml.Mark | None, path: str, first_line: int) -> Diagnostic | None:
+    """pmkb's own diagnostic for a problem that comes before libyaml's error, if there is one.
+
+    libyaml scans ahead of the events it has handed out, and some versions stop at limits of their own (PyYAML
+    6.0.4's nests at most 1,000 levels) before the composer has seen the 33rd level. PyYAML's pure-Python parser
+    has no such limit: it re-reads the text up to libyaml's error, so the author gets the same diagnostic
+    whichever libyaml is installed.
+    """
+    if mark is None or _EventLoader is yaml.SafeLoader:
+        return None
+    lines = text.split("\n", mark.line + 1)
+    end = sum(len(line) + 1 for line in lines[: mark.line]) + mark.column + 1
+    composer = _Composer(first_line, text)
+    try:
+        for event in yaml.parse(text[:end], Loader=yaml.SafeLoader):
+            composer.feed(event)
+    except _Abort as abort:
+        return Diagnostic.at(path, abort.position, Level.ERROR, printable(abort.field), abort.message)
+    except yaml.YAMLError:
+        return None
+    return None
