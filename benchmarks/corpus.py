@@ -4,7 +4,7 @@
 
 writes a complete knowledge base into OUT_DIR:
 
-- `mkdocs.yml`: Material with this repository's `overrides/` as `custom_dir`, plugins `search` and `pmkb`;
+- `mkdocs.yml`: Material with plugins `search` and `pmkb` (its templates ship in the package);
 - `mkdocs-plain.yml`: the baseline, the same Markdown built by plain Material (plugins: `search` only, the nav
   reduced to the home page, MkDocs told not to log the thousands of pages left out of the nav);
 - `postmortems/YYYY/YYYY-MM-DD-slug.md`: N postmortems, oldest first, each with every SPEC field in use, bodies of
@@ -29,7 +29,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OVERRIDES = REPO / "overrides"
 TODAY = date(2026, 11, 21)  # the frozen "today" (PMKB_TODAY) the due dates are chosen against
 FIRST_DAY = date(2014, 1, 6)
 LAST_DAY = date(2026, 11, 14)
@@ -641,14 +640,13 @@ def _postmortem(
 _MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "tables", {"toc": {"permalink": True}}]
 
 
-def _config(plain: bool, overrides: Path = OVERRIDES) -> dict:
+def _config(plain: bool) -> dict:
     config: dict = {
         "site_name": "Benchmark KB",
         "site_description": "Generated postmortems for benchmarks.",
         "docs_dir": DOCS,
         "theme": {
             "name": "material",
-            "custom_dir": str(overrides),
             "features": ["navigation.indexes", "search.highlight", "content.tooltips"],
             "palette": [{"scheme": "default", "primary": "blue grey"}],
         },
@@ -662,12 +660,12 @@ def _config(plain: bool, overrides: Path = OVERRIDES) -> dict:
     return config
 
 
-def write_configs(root: Path, overrides: Path = OVERRIDES) -> None:
-    """`mkdocs.yml` (pmkb) and `mkdocs-plain.yml` (the baseline); `overrides` is the theme's custom_dir."""
+def write_configs(root: Path) -> None:
+    """`mkdocs.yml` (pmkb) and `mkdocs-plain.yml` (the baseline)."""
     import yaml
 
     for name, plain in ((CONFIG, False), (PLAIN_CONFIG, True)):
-        (root / name).write_text(yaml.safe_dump(_config(plain, overrides), sort_keys=False), encoding="utf-8")
+        (root / name).write_text(yaml.safe_dump(_config(plain), sort_keys=False), encoding="utf-8")
 
 
 HOME = """# Benchmark knowledge base
@@ -686,7 +684,7 @@ RUNBOOK = """# {title}
 """
 
 
-def generate(root: Path, n: int, seed: int = 0, overrides: Path = OVERRIDES) -> None:
+def generate(root: Path, n: int, seed: int = 0) -> None:
     """Write a knowledge base of `n` postmortems into `root` (its `postmortems/` folder is replaced)."""
     root = Path(root)
     docs = root / DOCS
@@ -696,7 +694,7 @@ def generate(root: Path, n: int, seed: int = 0, overrides: Path = OVERRIDES) -> 
     rng = random.Random(seed)
     vocabulary = Vocabulary(random.Random(f"vocabulary-{seed}"))
     writer = Writer(vocabulary)
-    write_configs(root, overrides)
+    write_configs(root)
     (docs / "index.md").write_text(HOME.format(n=n, seed=seed), encoding="utf-8")
     (docs / "runbooks").mkdir()
     for path, title in zip(RUNBOOKS, ("Incident response", "Database failover"), strict=True):
@@ -722,7 +720,7 @@ def generate(root: Path, n: int, seed: int = 0, overrides: Path = OVERRIDES) -> 
 STAMP = ".corpus.json"
 
 
-def ensure(root: Path, n: int, seed: int = 0, overrides: Path = OVERRIDES) -> bool:
+def ensure(root: Path, n: int, seed: int = 0) -> bool:
     """Generate into `root` unless it already holds this generator's corpus for (n, seed); True if generated."""
     import hashlib
 
@@ -730,13 +728,13 @@ def ensure(root: Path, n: int, seed: int = 0, overrides: Path = OVERRIDES) -> bo
     stamp = {"n": n, "seed": seed, "generator": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}
     try:
         if json.loads((root / STAMP).read_text()) == stamp and (root / DOCS).is_dir():
-            write_configs(root, overrides)  # cheap, and follows the repository (or a snapshot of it)
+            write_configs(root)  # cheap, and follows the repository (or a snapshot of it)
             return False
     except (OSError, ValueError):
         pass
     root.mkdir(parents=True, exist_ok=True)
     (root / STAMP).unlink(missing_ok=True)
-    generate(root, n, seed, overrides)
+    generate(root, n, seed)
     (root / STAMP).write_text(json.dumps(stamp))
     return True
 

@@ -7,7 +7,7 @@ First times one build of each variant by phase, without a profiler (plugin event
 Markdown and the HTML steps). Then builds in-process under cProfile (about 2x slower than a real build: compare
 shares, not seconds) and prints:
 self time by package for both variants (what pmkb adds, package by package), pmkb's functions by cumulative
-time (code under plugins/pmkb/ and templates under overrides/), and the heaviest functions overall.
+time (code and templates under plugins/pmkb/), and the heaviest functions overall.
 The raw profiles are saved as `<work>/profile-<variant>-<N>.prof` (open with `python -m pstats` or snakeviz).
 """
 
@@ -31,7 +31,7 @@ import run as bench  # noqa: E402
 
 REPO = corpus.REPO
 PMKB_DIR = str(REPO / "plugins" / "pmkb") + os.sep
-OVERRIDES_DIR = str(REPO / "overrides") + os.sep
+TEMPLATES_DIR = str(REPO / "plugins" / "pmkb" / "mkdocs_plugin" / "templates") + os.sep
 PACKAGES = (
     "mkdocs_material",
     "material",
@@ -54,8 +54,8 @@ PACKAGES = (
 def package_of(filename: str) -> str:
     if filename.startswith(PMKB_DIR):
         return "pmkb (plugins/pmkb)"
-    if filename.startswith(OVERRIDES_DIR):
-        return "pmkb templates (overrides/)"
+    if filename.startswith(TEMPLATES_DIR):
+        return "pmkb templates"
     if filename.startswith(("<", "~")):  # "~": builtins such as str.join; "<frozen ...>": import machinery
         return "builtins / C"
     if "/site-packages/" in filename:
@@ -187,7 +187,7 @@ def profile_lint(config_file: Path) -> tuple[pstats.Stats, float]:
     import contextlib
     import io
 
-    from pmkb.cli import main as pmkb_main
+    from pmkb.cli.main import main as pmkb_main
 
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -207,7 +207,7 @@ def self_time_by_package(stats: pstats.Stats) -> dict[str, float]:
 
 def where(key: tuple[str, int, str]) -> str:
     filename, line, name = key
-    for prefix, shown in ((PMKB_DIR, "pmkb/"), (OVERRIDES_DIR, "overrides/")):
+    for prefix, shown in ((PMKB_DIR, "pmkb/"), (TEMPLATES_DIR, "pmkb/mkdocs_plugin/templates/")):
         if filename.startswith(prefix):
             return f"{shown}{filename[len(prefix) :]}:{line} {name}"
     if "/site-packages/" in filename:
@@ -283,10 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(root, args.work, args.n, *args.child)
     fingerprint = bench.snapshot(args.work, args.code)  # the same code for every child, whatever is edited meanwhile
-    global PMKB_DIR, OVERRIDES_DIR
-    PMKB_DIR, OVERRIDES_DIR = f"{bench.CODE['pmkb']}{os.sep}", f"{bench.CODE['overrides']}{os.sep}"
+    global PMKB_DIR, TEMPLATES_DIR
+    PMKB_DIR = f"{bench.CODE['pmkb']}{os.sep}"
+    TEMPLATES_DIR = f"{bench.CODE['pmkb']}{os.sep}mkdocs_plugin{os.sep}templates{os.sep}"
     print(f"pmkb code: snapshot {fingerprint}", file=sys.stderr)
-    corpus.ensure(root, args.n, args.seed, overrides=bench.CODE["overrides"])
+    corpus.ensure(root, args.n, args.seed)
     if args.lint:
         stats, seconds = profile_lint(root / corpus.CONFIG)
         stats.dump_stats(str(args.work / f"profile-lint-{args.n}.prof"))
@@ -348,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         total = wall["pmkb"]
         mine = top(pmkb_stats, lambda f: f.startswith(PMKB_DIR), 3, args.top)
         print_rows("pmkb's own functions (plugins/pmkb/) by cumulative time", mine, total)
-        templates = top(pmkb_stats, lambda f: f.startswith(OVERRIDES_DIR), 3, 10)
-        print_rows("pmkb's templates (overrides/) by cumulative time", templates, total)
+        templates = top(pmkb_stats, lambda f: f.startswith(TEMPLATES_DIR), 3, 10)
+        print_rows("pmkb's templates by cumulative time", templates, total)
         everything = top(pmkb_stats, lambda f: True, 2, args.top)
         print_rows("heaviest functions overall by self time (pmkb build)", everything, total)
         if "plain" in profiles:

@@ -113,14 +113,15 @@ def measure(cmd: list[str], *, log: Path, cwd: Path | None = None) -> Run:
 
 # The code measured: the working tree, or (by default) a snapshot of it taken when the run starts, so that edits
 # made while a long run goes on do not mix versions. Children import pmkb from CODE["pythonpath"] when it is set.
-CODE: dict[str, Path | None] = {"pmkb": REPO / "plugins" / "pmkb", "overrides": REPO / "overrides", "pythonpath": None}
+CODE: dict[str, Path | None] = {"pmkb": REPO / "plugins" / "pmkb", "pythonpath": None}
 
 
-def code_fingerprint(pmkb: Path | None = None, overrides: Path | None = None) -> str:
+def code_fingerprint(pmkb: Path | None = None) -> str:
     """A hash of pmkb's sources and templates, so a report can tell when they changed in the middle of a run."""
     digest = hashlib.sha256()
-    for folder, pattern in ((pmkb or CODE["pmkb"], "*.py"), (overrides or CODE["overrides"], "*.html")):
-        assert folder is not None
+    folder = pmkb or CODE["pmkb"]
+    assert folder is not None
+    for pattern in ("*.py", "*.html"):
         for path in sorted(folder.rglob(pattern)):
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
@@ -134,14 +135,13 @@ def snapshot(work: Path, fingerprint: str | None = None) -> str:
     """
     if fingerprint is not None and not (work / "code" / fingerprint / "pmkb").is_dir():
         raise SystemExit(f"no snapshot {fingerprint} under {work / 'code'}")
-    fingerprint = fingerprint or code_fingerprint(REPO / "plugins" / "pmkb", REPO / "overrides")
+    fingerprint = fingerprint or code_fingerprint(REPO / "plugins" / "pmkb")
     target = work / "code" / fingerprint
     if not (target / "pmkb").is_dir():
         shutil.rmtree(target, ignore_errors=True)
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
         shutil.copytree(REPO / "plugins" / "pmkb", target / "pmkb", ignore=ignore)
-        shutil.copytree(REPO / "overrides", target / "overrides", ignore=ignore)
-    CODE.update(pmkb=target / "pmkb", overrides=target / "overrides", pythonpath=target)
+    CODE.update(pmkb=target / "pmkb", pythonpath=target)
     ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH", "")]))
     sys.path.insert(0, str(target))  # for the in-process search figures
     return fingerprint  # ru_maxrss is in KiB on Linux
@@ -193,7 +193,7 @@ def say(message: str) -> None:
 def prepare(work: Path, n: int, seed: int) -> Path:
     root = work / f"kb-{n}"
     started = time.perf_counter()
-    if corpus.ensure(root, n, seed, overrides=CODE["overrides"]):
+    if corpus.ensure(root, n, seed):
         say(f"generated {n} postmortems in {time.perf_counter() - started:.1f} s -> {root}")
     return root
 
@@ -263,7 +263,7 @@ def _last_line(log: Path, prefix: str) -> str:
 
 def search_available() -> bool:
     try:
-        return importlib.util.find_spec("pmkb.commands.search") is not None
+        return importlib.util.find_spec("pmkb.cli.commands.search") is not None
     except ModuleNotFoundError:
         return False
 
@@ -305,10 +305,10 @@ def bench_search(root: Path, log: Path, args: argparse.Namespace) -> dict[str, o
 
 
 def in_process_query_ms(root: Path) -> float | None:
-    """Median in-process query time (sync check + query + snippets) through `pmkb.search_index.SearchIndex`."""
+    """Median in-process query time (sync check + query + snippets) through `pmkb.search.index.SearchIndex`."""
     try:
-        from pmkb.project import find_project
-        from pmkb.search_index import SearchIndex
+        from pmkb.cli.project import find_project
+        from pmkb.search.index import SearchIndex
     except ImportError:
         return None
     try:
@@ -544,7 +544,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, facts: dict[str,
             f"- Corpus: `benchmarks/corpus.py`, seed {args.seed}; postmortems of ~4.6 KB Markdown bodies (~5.8 KB "
             "files), 1-4 action items, 60 services, 150 tags, all 14 causes, 2014-2026, `PMKB_TODAY="
             f"{corpus.TODAY.isoformat()}` (so some action items are overdue: lint warnings, not errors).",
-            "- pmkb: Material + `custom_dir: overrides/`, plugins `search` and `pmkb`. Plain: the same files and "
+            "- pmkb: Material, plugins `search` and `pmkb`. Plain: the same files and "
             "theme, plugins `search` only, `nav: [index.md]`, `validation.nav.omitted_files: ignore`.",
             f"- Each build is its own `python -m mkdocs build -q` process. {args.repeat} rounds (at least "
             f"{args.small_repeat} below N = {SMALL_N:,}); in each the "

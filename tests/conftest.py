@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-OVERRIDES = REPO / "overrides"
 TODAY = "2026-11-21"  # frozen "today" for every test (PMKB_TODAY)
 
 os.environ["PMKB_TODAY"] = TODAY
@@ -121,7 +120,7 @@ class KB:
         config = {
             "site_name": "Test KB",
             "docs_dir": "postmortems",
-            "theme": {"name": "material", "custom_dir": str(OVERRIDES)},
+            "theme": {"name": "material"},
             "plugins": ["search", {"pmkb": plugin_options or {}}],
         }
         config.update(extra)

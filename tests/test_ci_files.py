@@ -69,8 +69,7 @@ def copy_site_sources(destination: Path) -> Path:
     """This repository's knowledge base (what CI builds on the default branch), copied so a build leaves no trace."""
     destination.mkdir(parents=True)
     shutil.copy2(REPO / "mkdocs.yml", destination / "mkdocs.yml")
-    for folder in ("postmortems", "overrides"):
-        shutil.copytree(REPO / folder, destination / folder)
+    shutil.copytree(REPO / "postmortems", destination / "postmortems")
     return destination
 
 
@@ -233,7 +232,7 @@ def test_pre_commit_hook_definition():
     assert not files.search("postmortems/2024/notes.txt")
     assert not files.search("other/postmortems/x.md")
     pyproject = (REPO / "pyproject.toml").read_text("utf-8")
-    assert re.search(r'^pmkb = "pmkb\.cli:main"$', pyproject, re.MULTILINE)  # the entry's console script
+    assert re.search(r'^pmkb = "pmkb\.cli\.main:main"$', pyproject, re.MULTILINE)  # the entry's console script
 
 
 def test_pre_commit_entry_with_filenames(kb):

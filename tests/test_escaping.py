@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import front_matter
 from mkdocs.exceptions import Abort, PluginError
-from pmkb.catalog import SourceRef, check_bytes
-from pmkb.taxonomy import default_taxonomy
+from pmkb.core.catalog import SourceRef, check_bytes
+from pmkb.core.taxonomy import default_taxonomy
 
 # At most 89 characters: owners and authors are limited to 100, and every label is "Owner 1 " + PAYLOAD.
 PAYLOAD = "<img src=x onerror=alert(1)>\"><script>x()</script></title>'<svg onload=x>{{7*7}}&amp;<!--"

@@ -1,4 +1,4 @@
-"""pmkb.forking.Deferred: work done in a forked child comes back exactly, or is done here when it cannot be."""
+"""pmkb.runtime.forking.Deferred: work done in a forked child comes back exactly, or is done here when it cannot be."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from pmkb import forking
-from pmkb.forking import Deferred
+from pmkb.runtime import forking
+from pmkb.runtime.forking import Deferred
 
 
 def _leftovers() -> set[str]:
@@ -80,8 +80,8 @@ def test_a_failure_to_find_similar_incidents_in_the_child_is_a_warning_that_stri
     # Similar incidents are found in a forked child; its failure must reach the build as a warning logged by
     # the build's own process (where `--strict` counts warnings), and the site must still have its exports.
     from mkdocs.exceptions import Abort
-    from pmkb import similarity
-    from pmkb.search_index import SearchIndexError
+    from pmkb.search import similarity
+    from pmkb.search.index import SearchIndexError
 
     def unavailable(*args, **kwargs):
         raise SearchIndexError("similar incidents unavailable: disk on fire")
@@ -98,7 +98,7 @@ def test_the_exports_pass_through_a_temporary_folder_that_every_build_removes(kb
     # The exports are written by the late work (in a child) into a temporary folder that MkDocs copies from, so
     # the build process never holds them. That folder must be gone after a build, and after a failed one.
     from mkdocs.exceptions import Abort, PluginError
-    from pmkb.plugin import PostmortemPlugin
+    from pmkb.mkdocs_plugin.plugin import PostmortemPlugin
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()

@@ -1,4 +1,5 @@
-"""HTML fragments rendered once and reused (pmkb.fragments) are byte-identical to rendering them every time.
+"""HTML fragments rendered once and reused (pmkb.mkdocs_plugin.fragments) are byte-identical to rendering them
+every time.
 
 Each site is built twice in-process: once as shipped, once with the reuse switched off, so every page renders
 Material's `partials/nav.html` and every listing row itself. Every output file must be identical. The sites put
@@ -14,7 +15,8 @@ import pytest
 from conftest import KB, front_matter, render_postmortem
 from markupsafe import Markup
 from mkdocs.utils import weak_property
-from pmkb import fragments
+from pmkb.mkdocs_plugin import fragments
+from pmkb.mkdocs_plugin.plugin import TEMPLATES
 
 IGNORED = {"sitemap.xml", "sitemap.xml.gz"}
 
@@ -117,7 +119,7 @@ def test_reused_fragments_are_byte_identical_to_rendering_every_time(
 ):
     _fill(kb)
     kb.set_config(
-        theme={"name": "material", "custom_dir": str(Path(__file__).resolve().parents[1] / "overrides"), **theme_extra},
+        theme={"name": "material", **theme_extra},
         use_directory_urls=directory_urls,
         **site_extra,
     )
@@ -184,7 +186,7 @@ def test_pmkb_site_nav_block_is_materials_but_for_the_reused_sidebar():
     import material
 
     materials = _site_nav_block(Path(material.__file__).parent.joinpath("templates/base.html").read_text())
-    ours = _site_nav_block(Path(__file__).resolve().parents[1].joinpath("overrides/pmkb/base.html").read_text())
+    ours = _site_nav_block(TEMPLATES.joinpath("pmkb/base.html").read_text())
     nav_include = '{% include "partials/nav.html" %}'
     assert materials.count(nav_include) == 1
     differing = [(theirs, mine) for theirs, mine in zip(materials, ours, strict=True) if theirs != mine]
@@ -197,7 +199,7 @@ def test_pmkb_site_nav_block_is_materials_but_for_the_reused_sidebar():
 def test_postmortem_bodies_handed_to_mkdocs_render_exactly_as_mkdocs_reads_them(kb: KB, monkeypatch):
     # The plugin hands MkDocs each postmortem's body without its front matter (on_page_read_source), so the
     # YAML is not parsed twice. Bodies that MkDocs could mistake for metadata must still render as they would.
-    from pmkb.plugin import PostmortemPlugin
+    from pmkb.mkdocs_plugin.plugin import PostmortemPlugin
 
     bodies = {
         "2024-05-01-multimarkdown": "Summary: looks like a MultiMarkdown header\nOwner: sre\n\nText.\n",
@@ -281,13 +283,11 @@ def test_a_header_without_exactly_one_title_is_rendered_for_every_page(shown):
 def test_a_theme_that_replaces_materials_header_gets_every_pages_own_chrome(kb: KB, caplog):
     # A project's own partials/header.html may print anything of the page (here its URL): a header reused by
     # links alone would show the first page's URL on every page.
-    import shutil
 
     theme = kb.root / "theme"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "overrides", theme)
     material_header = Path(__import__("material").__file__).parent / "templates/partials/header.html"
     header = material_header.read_text().replace("</header>", '<p class="where">at {{ page.url }}</p></header>')
-    (theme / "partials").mkdir()
+    (theme / "partials").mkdir(parents=True)
     (theme / "partials/header.html").write_text(header)
     _fill(kb)
     kb.set_config(theme={"name": "material", "custom_dir": str(theme)})

@@ -2,7 +2,7 @@
 
 One knowledge base holds the whole corpus below: every file is one hostile case with the exact diagnostics it must
 produce, as (line, column, level, field) plus a key phrase of the message. The corpus is checked three ways:
-through the core (`pmkb.project`), through the real command line (`pmkb lint --format json|text|github`), and
+through the core (`pmkb.cli.project`), through the real command line (`pmkb lint --format json|text|github`), and
 through a real `mkdocs build`, which must fail with a clean PluginError listing the same errors.
 
 Odd files (bad bytes, odd names, symlinks) are generated at runtime so that nothing in git depends on them.
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import KB, front_matter, render_postmortem
 from mkdocs.exceptions import Abort, PluginError
-from pmkb.catalog import SourceRef, check_bytes
-from pmkb.project import find_project
-from pmkb.taxonomy import default_taxonomy
+from pmkb.cli.project import find_project
+from pmkb.core.catalog import SourceRef, check_bytes
+from pmkb.core.taxonomy import default_taxonomy
 
 # A valid published postmortem, written out so that every case's positions can be read off the text.
 BASE = """\
@@ -1050,7 +1050,7 @@ def test_build_and_lint_agree_on_files_mkdocs_leaves_out(kb):
 
 
 def test_taxonomy_slug_with_a_trailing_newline_is_rejected(kb):
-    from pmkb.taxonomy import load_taxonomy
+    from pmkb.core.taxonomy import load_taxonomy
 
     _, diagnostics, _ = load_taxonomy({"causes": [{"slug": "db\n", "title": "DB", "description": "x."}]}, kb.root)
     assert [d.field for d in diagnostics] == ["causes.0.slug"]

@@ -13,12 +13,11 @@ import pytest
 import yaml
 from conftest import TODAY
 from htmlpage import parse
-from pmkb import cli
-from pmkb.fields import POSTMORTEM, Field, Kind, Required
-from pmkb.guide import GUIDE_SRC, GUIDE_TEMPLATE, GUIDE_TITLE, build_guide
-from pmkb.project import find_project
-from pmkb.taxonomy import default_taxonomy
-from pmkb.template import (
+from pmkb.cli import main as cli
+from pmkb.cli.project import find_project
+from pmkb.core.fields import POSTMORTEM, Field, Kind, Required
+from pmkb.core.taxonomy import default_taxonomy
+from pmkb.core.template import (
     PLACEHOLDER_SERVICE,
     NewPostmortem,
     example_postmortem,
@@ -26,6 +25,7 @@ from pmkb.template import (
     slugify,
     yaml_scalar,
 )
+from pmkb.site.guide import GUIDE_SRC, GUIDE_TEMPLATE, GUIDE_TITLE, build_guide
 
 BODY_HEADINGS = [
     "## Summary",

@@ -6,8 +6,8 @@ import sys
 from datetime import date
 
 from conftest import REPO
-from pmkb import catalog as catalog_module
-from pmkb.project import find_project
+from pmkb.cli.project import find_project
+from pmkb.core import catalog as catalog_module
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 

@@ -24,13 +24,13 @@ import yaml
 from conftest import KB
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from pmkb.catalog import SourceRef, check_bytes
-from pmkb.diagnostics import Diagnostic, Level
-from pmkb.diagnostics import printable as printable_field
-from pmkb.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES
-from pmkb.source import read_front_matter
-from pmkb.taxonomy import default_taxonomy
-from pmkb.yaml_positions import load_yaml
+from pmkb.core.catalog import SourceRef, check_bytes
+from pmkb.core.diagnostics import Diagnostic, Level
+from pmkb.core.diagnostics import printable as printable_field
+from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES
+from pmkb.core.source import read_front_matter
+from pmkb.core.taxonomy import default_taxonomy
+from pmkb.core.yaml_positions import load_yaml
 
 settings.register_profile(
     "pmkb-properties",

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import KB, front_matter, render_postmortem
 from mkdocs.exceptions import Abort, PluginError
-from pmkb.plugin import PostmortemPlugin
+from pmkb.mkdocs_plugin.plugin import PostmortemPlugin
 
 
 def has_command(name: str) -> bool:
-    return importlib.util.find_spec(f"pmkb.commands.{name}") is not None
+    return importlib.util.find_spec(f"pmkb.cli.commands.{name}") is not None
 
 
 def snapshot(folder: Path) -> dict[str, tuple]:

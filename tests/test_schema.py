@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, dedent, front_matter, render_postmortem
-from pmkb.catalog import SourceRef, check_bytes
-from pmkb.fields import POSTMORTEM, Kind
-from pmkb.schema import front_matter_schema, schema_json
-from pmkb.source import decode, split_document
-from pmkb.taxonomy import default_taxonomy
-from pmkb.template import NewPostmortem
-from pmkb.template import render_postmortem as render_template
+from pmkb.core.catalog import SourceRef, check_bytes
+from pmkb.core.fields import POSTMORTEM, Kind
+from pmkb.core.schema import front_matter_schema, schema_json
+from pmkb.core.source import decode, split_document
+from pmkb.core.taxonomy import default_taxonomy
+from pmkb.core.template import NewPostmortem
+from pmkb.core.template import render_postmortem as render_template
 
 jsonschema = pytest.importorskip("jsonschema")  # in the `test` extra
 

@@ -14,12 +14,13 @@ import pytest
 from conftest import KB, front_matter
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pmkb import search_index, similarity
-from pmkb.project import find_project
-from pmkb.search_index import SearchIndex, SearchIndexError, cache_dir
-from pmkb.search_query import QueryError, parse_query
-from pmkb.similarity import similar_incidents
-from pmkb.taxonomy import default_taxonomy
+from pmkb.cli.project import find_project
+from pmkb.core.taxonomy import default_taxonomy
+from pmkb.search import index as search_index
+from pmkb.search import similarity
+from pmkb.search.index import SearchIndex, SearchIndexError, cache_dir
+from pmkb.search.query import QueryError, parse_query
+from pmkb.search.similarity import similar_incidents
 
 BOSKOS = "2019-03-25-boskos-crash-loop"
 CERT = "2020-06-01-edge-certificate-expired"
@@ -625,8 +626,8 @@ def test_concurrent_readers_never_see_a_traceback(search_kb: KB) -> None:
 
 READER_LOOP = """
 import sys, time
-from pmkb.project import find_project
-from pmkb.search_index import SearchIndex
+from pmkb.cli.project import find_project
+from pmkb.search.index import SearchIndex
 index = SearchIndex.for_project(find_project(sys.argv[1]))
 deadline = time.monotonic() + 4
 count = 0

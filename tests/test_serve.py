@@ -12,6 +12,7 @@ from htmlpage import read_page
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.structure.files import get_files
+from pmkb.mkdocs_plugin.plugin import TEMPLATES
 
 PID = "2024-05-02-cache-stampede"
 
@@ -123,9 +124,13 @@ def test_taxonomy_file_is_watched_and_a_change_revalidates_everything(kb):
     assert errors and "monitoring-gap" in errors[0].message
 
 
-def test_template_folder_is_watched(server):
-    # Material adds theme.custom_dir to the watched paths; pmkb's templates live there.
-    assert any(path.endswith("overrides") for path in server.config.theme.dirs)
+def test_packaged_templates_are_on_the_theme_path_after_the_projects_own(server):
+    server.rebuild_files()
+    dirs = server.config.theme.dirs
+    material = next(index for index, folder in enumerate(dirs) if folder.endswith("material/templates"))
+    assert dirs.count(str(TEMPLATES)) == 1 and dirs.index(str(TEMPLATES)) > material
+    server.rebuild_files()  # on_config runs again on every rebuild: the folder is not added twice
+    assert server.config.theme.dirs.count(str(TEMPLATES)) == 1
 
 
 def test_rebuilds_and_stopping_leave_no_temporary_files(server, monkeypatch, tmp_path):

@@ -6,7 +6,7 @@ import frontmatter
 import pytest
 from mkdocs.structure.files import File
 from mkdocs.utils import meta
-from pmkb.source import MKDOCS_YAML_RE, MkDocsYAMLHandler, decode, read_front_matter, split_document
+from pmkb.core.source import MKDOCS_YAML_RE, MkDocsYAMLHandler, decode, read_front_matter, split_document
 
 
 def test_our_regex_is_mkdocs_regex():

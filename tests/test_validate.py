@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from conftest import dedent, front_matter, render_postmortem
-from pmkb.project import find_project
+from pmkb.cli.project import find_project
 
 PID = "2024-05-02-cache-stampede"
 PATH = f"postmortems/2024/{PID}.md"

@@ -10,8 +10,8 @@ import yaml
 from conftest import REPO, front_matter, render_postmortem
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pmkb.source import decode, split_document
-from pmkb.yaml_positions import _load_events, _load_plain, load_yaml
+from pmkb.core.source import decode, split_document
+from pmkb.core.yaml_positions import _load_events, _load_plain, load_yaml
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -89,8 +89,8 @@ def test_reading_postmortems_leaves_nothing_for_the_garbage_collector(tmp_path):
     import gc
 
     import corpus
-    from pmkb.catalog import SourceRef, check_bytes
-    from pmkb.taxonomy import load_taxonomy
+    from pmkb.core.catalog import SourceRef, check_bytes
+    from pmkb.core.taxonomy import load_taxonomy
 
     corpus.generate(tmp_path, 30, seed=5)
     paths = sorted(p for p in (tmp_path / "postmortems").glob("*/*.md") if p.parent.name != "runbooks")
@@ -126,7 +126,7 @@ timestamp_like = st.one_of(
 @settings(max_examples=500, deadline=None)
 @given(timestamp_like)
 def test_common_timestamps_are_read_exactly_as_pyyaml_reads_them(text):
-    from pmkb.yaml_positions import common_timestamp
+    from pmkb.core.yaml_positions import common_timestamp
 
     fast = common_timestamp(text)
     if fast is None:
@@ -140,7 +140,7 @@ def test_common_timestamps_are_read_exactly_as_pyyaml_reads_them(text):
 
 
 def test_the_common_timestamp_shapes_take_the_short_way():
-    from pmkb.yaml_positions import common_timestamp
+    from pmkb.core.yaml_positions import common_timestamp
 
     for text in ("2024-05-01", "2024-05-01T09:30:00Z", "2024-05-01T09:30:00+02:00", "2024-05-01T23:59:59-05:30"):
         assert common_timestamp(text) is not None, text

@@ -1,7 +1,7 @@
 """Postmortem KB: incident postmortems as a searchable static knowledge base.
 
-The core (parse -> validate -> catalog -> pages and exports) knows nothing of MkDocs; `pmkb.plugin` and
-`pmkb.cli` are thin adapters over it.
+The core (parse -> validate -> catalog -> pages and exports) knows nothing of MkDocs; `pmkb.mkdocs_plugin.plugin` and
+`pmkb.cli.main` are thin adapters over it.
 """
 
 __version__ = "0.1.0"

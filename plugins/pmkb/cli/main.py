@@ -1,6 +1,6 @@
 """`pmkb`: the command line, a thin adapter over the core.
 
-Each subcommand lives in `pmkb.commands.<name>` with `register(subparsers)` and `run(args) -> int`; modules are
+Each subcommand lives in `pmkb.cli.commands.<name>` with `register(subparsers)` and `run(args) -> int`; modules are
 imported only when their command runs, so `pmkb lint` never pays for whoosh.
 """
 
@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
-from .project import ProjectError
+from pmkb import __version__
+from pmkb.cli.project import ProjectError
 
 COMMANDS = {
     "lint": "validate postmortems (all of them, or the given files and folders)",
@@ -34,9 +34,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         module = None
         if command is None or name == command:
             try:
-                module = importlib.import_module(f"pmkb.commands.{name}")
+                module = importlib.import_module(f"pmkb.cli.commands.{name}")
             except ModuleNotFoundError as error:
-                if error.name != f"pmkb.commands.{name}":
+                if error.name != f"pmkb.cli.commands.{name}":
                     raise
                 continue
         sub = subparsers.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")

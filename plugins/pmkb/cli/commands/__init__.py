@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..diagnostics import format_diagnostics, has_errors
-from ..project import Project
-from ..taxonomy import Taxonomy
+from pmkb.cli.project import Project
+from pmkb.core.diagnostics import format_diagnostics, has_errors
+from pmkb.core.taxonomy import Taxonomy
 
 
 def taxonomy_or_report(project: Project, command: str) -> Taxonomy | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES
+from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES
 
 
 class Kind(enum.Enum):

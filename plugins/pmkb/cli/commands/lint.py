@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..diagnostics import format_diagnostics
-from ..project import ProjectError, find_project
+from pmkb.cli.project import ProjectError, find_project
+from pmkb.core.diagnostics import format_diagnostics
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..project import find_project
-from ..schema import schema_json
-from . import taxonomy_or_report
+from pmkb.cli.commands import taxonomy_or_report
+from pmkb.cli.project import find_project
+from pmkb.core.schema import schema_json
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from .diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
-from .fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
-from .model import ActionItem, Impact, Postmortem, Timeline
-from .taxonomy import SLUG_RE, Taxonomy
-from .yaml_positions import LoadedYaml
+from pmkb.core.diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
+from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
+from pmkb.core.model import ActionItem, Impact, Postmortem, Timeline
+from pmkb.core.taxonomy import SLUG_RE, Taxonomy
+from pmkb.core.yaml_positions import LoadedYaml
 
 _INVALID = object()
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: `$` would allow a final newline

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from .model import ActionItem, Postmortem
+from pmkb.core.model import ActionItem, Postmortem
 
 
 def _iso(value: date | datetime | None) -> str | None:

@@ -1,7 +1,7 @@
 """The query language of `pmkb search`: tokenizer, parser, and the small tree a query becomes.
 
 Parsing needs no whoosh, so a malformed query fails fast and this module never imports it. Two things a query
-shares with the index come from `pmkb.search_index`, imported when first used: the analyzer (whoosh's stop words
+shares with the index come from `pmkb.search.index`, imported when first used: the analyzer (whoosh's stop words
 and stemmer decide which words a query has and what terms they become) and `ParsedQuery.to_whoosh`.
 
 Query syntax (`pmkb search QUERY`)
@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .taxonomy import Taxonomy
+from pmkb.core.taxonomy import Taxonomy
 
 KEYWORD_FIELDS = ("cause", "contributing", "severity", "service", "tag", "status", "owner", "trigger", "detection")
 TAXONOMY_FIELDS = {
@@ -419,7 +419,7 @@ class ParsedQuery:
     tree: object
 
     def to_whoosh(self):
-        from .search_index import whoosh_query
+        from pmkb.search.index import whoosh_query
 
         return whoosh_query(self.tree)
 
@@ -445,7 +445,7 @@ def parse_query(query: str, taxonomy: Taxonomy | None = None) -> ParsedQuery:
 
 
 def _analyze(text: str) -> list[str]:
-    from .search_index import analyze  # the index's analyzer: whoosh's stop words and stemmer
+    from pmkb.search.index import analyze  # the index's analyzer: whoosh's stop words and stemmer
 
     return analyze(text)
 

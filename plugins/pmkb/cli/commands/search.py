@@ -78,9 +78,9 @@ def _fail(message: str, code: int) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..project import find_project
-    from ..search_index import SearchIndex, SearchIndexError
-    from ..search_query import QueryError, parse_query
+    from pmkb.cli.project import find_project
+    from pmkb.search.index import SearchIndex, SearchIndexError
+    from pmkb.search.query import QueryError, parse_query
 
     query = " ".join(args.query)
     project = find_project(args.config_file)

@@ -10,12 +10,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..catalog import SourceRef, check_bytes
-from ..diagnostics import format_diagnostics
-from ..fields import POSTMORTEM
-from ..project import Project, find_project, today_from_environment
-from ..taxonomy import SLUG_RE, Taxonomy
-from ..template import (
+from pmkb.cli.commands import taxonomy_or_report
+from pmkb.cli.project import Project, find_project, today_from_environment
+from pmkb.core.catalog import SourceRef, check_bytes
+from pmkb.core.diagnostics import format_diagnostics
+from pmkb.core.fields import POSTMORTEM
+from pmkb.core.taxonomy import SLUG_RE, Taxonomy
+from pmkb.core.template import (
     PLACEHOLDER_CAUSE,
     PLACEHOLDER_SERVICE,
     NewPostmortem,
@@ -23,7 +24,6 @@ from ..template import (
     default_severity,
     render_postmortem,
 )
-from . import taxonomy_or_report
 
 EXIT_EXISTS = 1  # the file (or its id) already exists: nothing was written
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)

@@ -1,8 +1,8 @@
 """Search past incidents: the whoosh index of the knowledge base, its analyzer, searcher, snippets and facets.
 
 This is the only module that imports whoosh (lazily: importing it costs nothing until an index is used). The
-query language is `pmkb.search_query` (its docstring gives the syntax); similar incidents for the site are
-`pmkb.similarity`, which analyzes words with this module's analyzer.
+query language is `pmkb.search.query` (its docstring gives the syntax); similar incidents for the site are
+`pmkb.search.similarity`, which analyzes words with this module's analyzer.
 
 The index
 ---------
@@ -19,7 +19,7 @@ Kept under `<project>/.cache/pmkb/search/` (see `cache_dir`):
 - `update.lock`: held (OS file lock, waited for with a timeout) by whoever updates or rebuilds the index.
   Readers never take it: they open the verified generation, and retry from the manifest if a concurrent
   writer swapped files away underneath them.
-- `similar.json`: the similar-incidents cache (see `pmkb.similarity.similar_incidents`).
+- `similar.json`: the similar-incidents cache (see `pmkb.search.similarity.similar_incidents`).
 
 Validity is decided per file with the catalog's own `check_bytes` (the rules of `pmkb lint`), for new or
 changed files only; only valid postmortems are indexed. Staleness is decided by (mtime_ns, size) first and
@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
-from .model import Postmortem
-from .search_query import (
+from pmkb.core.catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
+from pmkb.core.model import Postmortem
+from pmkb.core.source import body_of
+from pmkb.core.taxonomy import Taxonomy
+from pmkb.search.query import (
     ParsedQuery,
     QueryError,
     _Bool,
@@ -55,8 +57,6 @@ from .search_query import (
     normalize_keyword,
     parse_query,
 )
-from .source import body_of
-from .taxonomy import Taxonomy
 
 SCHEMA_VERSION = 1
 MANIFEST_FORMAT = "pmkb-search-manifest"

@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Level, Position
-from .yaml_positions import LoadedYaml, load_yaml
+from pmkb.core.diagnostics import Diagnostic, Level, Position
+from pmkb.core.yaml_positions import LoadedYaml, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SEVERITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")

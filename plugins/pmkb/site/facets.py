@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from statistics import median
 
-from .model import Postmortem
-from .taxonomy import Taxonomy
+from pmkb.core.model import Postmortem
+from pmkb.core.taxonomy import Taxonomy
 
 PRIMARY, CONTRIBUTING = "primary", "contributing"
 

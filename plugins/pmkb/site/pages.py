@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from . import exports
-from .catalog import Catalog, chronological_key, newest_first
-from .facets import PAGED_FACETS, YEARS, Facet, facet_values
-from .guide import GUIDE_SRC, GUIDE_TITLE, build_guide
-from .model import Postmortem
-from .views import (
+from pmkb.core.catalog import Catalog, chronological_key, newest_first
+from pmkb.core.model import Postmortem
+from pmkb.site import exports
+from pmkb.site.facets import PAGED_FACETS, YEARS, Facet, facet_values
+from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, build_guide
+from pmkb.site.views import (
     ActionItemsView,
     HomeView,
     IncidentsView,

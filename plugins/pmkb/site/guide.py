@@ -1,7 +1,7 @@
 """The "How to write a postmortem" page, generated from the taxonomy in force so that it is never stale.
 
 `build_guide(taxonomy, today)` returns a `GuideView` (kind "guide") for `overrides/pmkb/guide.html`: the taxonomy
-tables, a reference of every front-matter field (walked from `pmkb.fields.POSTMORTEM`, like the validator and the
+tables, a reference of every front-matter field (walked from `pmkb.core.fields.POSTMORTEM`, like the validator and the
 JSON Schema), the template `pmkb new` writes (rendered by the same function) and the pull-request workflow.
 Views hold raw strings; the template escapes them.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .fields import POSTMORTEM, Field, Kind
-from .taxonomy import Taxonomy, TaxonomyEntry
-from .template import (
+from pmkb.core.fields import POSTMORTEM, Field, Kind
+from pmkb.core.taxonomy import Taxonomy, TaxonomyEntry
+from pmkb.core.template import (
     PLACEHOLDER_SERVICE,
     default_cause,
     default_severity,

@@ -23,7 +23,8 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .catalog import (
+from pmkb.cli.project import today_from_environment
+from pmkb.core.catalog import (
     Catalog,
     FileChecker,
     build_catalog,
@@ -33,14 +34,13 @@ from .catalog import (
     normalize_page_dirs,
     reserved_problem,
 )
-from .diagnostics import Diagnostic
-from .forking import Deferred
-from .fragments import ChromeKeys, RenderedFragments, overridden_chrome
-from .project import today_from_environment
-from .site import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
-from .source import read_body
-from .taxonomy import load_taxonomy
-from .views import PostmortemView
+from pmkb.core.diagnostics import Diagnostic
+from pmkb.core.source import read_body
+from pmkb.core.taxonomy import load_taxonomy
+from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.runtime.forking import Deferred
+from pmkb.site.pages import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
+from pmkb.site.views import PostmortemView
 
 log = get_plugin_logger(__name__)
 
@@ -55,6 +55,9 @@ class PostmortemPluginConfig(Config):
     pages = c.ListOfItems(c.Type(str), default=["runbooks"])
     drafts = c.Type(bool, default=False)
     similar = c.Type(int, default=5)  # "Similar incidents" listed per postmortem; 0 turns the section off
+
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -88,11 +91,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.checker = FileChecker(taxonomy)
         else:
             self.checker.set_taxonomy(taxonomy)
-        if not any(Path(folder, POSTMORTEM_TEMPLATE).is_file() for folder in config.theme.dirs):
-            raise PluginError(
-                f"pmkb: the theme has no '{POSTMORTEM_TEMPLATE}': set theme.custom_dir to this project's "
-                "overrides/ folder (it holds pmkb's templates)"
-            )
+        # pmkb's templates and stylesheet ship in this package: appended to the theme's search path (as MkDocs'
+        # own search plugin does), so a project's custom_dir and the theme itself still come first.
+        if str(TEMPLATES) not in config.theme.dirs:
+            config.theme.dirs.append(str(TEMPLATES))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -226,7 +228,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         MkDocs would parse it a second time (with PyYAML's pure-Python loader, about a third of a millisecond a
         page) only for on_page_markdown to replace that meta with ours. The body is handed over after a blank
         line, which MkDocs reads as "no metadata" (neither a YAML fence nor a MultiMarkdown header), and it is
-        split with MkDocs' own rules (pmkb.source), so the page gets exactly the Markdown it would have got.
+        split with MkDocs' own rules (pmkb.core.source), so the page gets exactly the Markdown it would have got.
         """
         if not isinstance(self.views.get(page.file.src_uri), PostmortemView) or page.file.abs_src_path is None:
             return None
@@ -367,12 +369,12 @@ def _late_work(
     directory_urls: bool,
 ) -> LateResults:
     """What no page needs until pages are rendered: the exports, written into `export_folder`, and similar
-    incidents. Run in a forked child (pmkb.forking), so it writes files and returns values."""
+    incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and returns values."""
     for name, content in export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls).items():
         Path(export_folder, name).write_bytes(content.encode("utf-8"))
     if similar_limit <= 0:
         return LateResults({})
-    from .similarity import SearchIndexError, similar_incidents
+    from pmkb.search.similarity import SearchIndexError, similar_incidents
 
     try:
         return LateResults(similar_incidents(project_root, catalog, limit=similar_limit))

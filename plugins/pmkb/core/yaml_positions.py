@@ -23,7 +23,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from .diagnostics import Diagnostic, Level, Position, printable, shown
+from pmkb.core.diagnostics import Diagnostic, Level, Position, printable, shown
 
 try:  # The C parser is about 4x faster on front matter; fall back where libyaml is missing.
     from yaml import CSafeLoader as _EventLoader

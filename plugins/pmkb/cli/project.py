@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalog import (
+from pmkb.core.catalog import (
     DEFAULT_PAGE_DIRS,
     Catalog,
     FileChecker,
@@ -25,8 +25,8 @@ from .catalog import (
     is_hidden,
     normalize_page_dirs,
 )
-from .diagnostics import Diagnostic
-from .taxonomy import Taxonomy, load_taxonomy
+from pmkb.core.diagnostics import Diagnostic
+from pmkb.core.taxonomy import Taxonomy, load_taxonomy
 
 PLUGIN_NAME = "pmkb"
 TODAY_VARIABLE = "PMKB_TODAY"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .diagnostics import Diagnostic, Level, Position, type_name
-from .yaml_positions import load_yaml
+from pmkb.core.diagnostics import Diagnostic, Level, Position, type_name
+from pmkb.core.yaml_positions import load_yaml
 
 # Copied from mkdocs/utils/meta.py (MkDocs 1.6) so the core does not import MkDocs; a test keeps them equal.
 MKDOCS_YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)

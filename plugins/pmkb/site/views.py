@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from .facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
-from .model import ActionItem, Postmortem, human_duration
-from .taxonomy import Taxonomy
+from pmkb.core.model import ActionItem, Postmortem, human_duration
+from pmkb.core.taxonomy import Taxonomy
+from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
 
 UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
 

@@ -10,9 +10,9 @@ import argparse
 import json
 import sys
 
-from ..exports import action_item_record
-from ..project import find_project
-from ..views import ActionRow, page_url, sort_action_rows
+from pmkb.cli.project import find_project
+from pmkb.site.exports import action_item_record
+from pmkb.site.views import ActionRow, page_url, sort_action_rows
 
 COLUMNS = ("DUE", "OWNER", "PRIORITY", "STATUS", "INCIDENT", "ITEM")
 EXIT_NONE = 1  # nothing matched, like grep

@@ -16,12 +16,12 @@ from datetime import date
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from .diagnostics import Diagnostic, Level, sort_diagnostics
-from .forking import Deferred, can_fork
-from .model import Postmortem
-from .source import read_front_matter
-from .taxonomy import Taxonomy
-from .validate import FileCheck, validate_front_matter
+from pmkb.core.diagnostics import Diagnostic, Level, sort_diagnostics
+from pmkb.core.model import Postmortem
+from pmkb.core.source import read_front_matter
+from pmkb.core.taxonomy import Taxonomy
+from pmkb.core.validate import FileCheck, validate_front_matter
+from pmkb.runtime.forking import Deferred, can_fork
 
 DEFAULT_PAGE_DIRS = ("runbooks",)
 INDEX_NAMES = ("index.md", "README.md")
@@ -210,7 +210,7 @@ class FileChecker:
 
 
 # Parsing is most of a cold lint or build. With two or more cores and many files, forked children share it
-# (pmkb.forking): a fork inherits the imported modules and the list of files, so a child costs milliseconds
+# (pmkb.runtime.forking): a fork inherits the imported modules and the list of files, so a child costs milliseconds
 # and only its results are pickled.
 PARALLEL_MIN_FILES = 400
 
@@ -233,7 +233,7 @@ def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, 
 
 
 def _check_files(refs: list[SourceRef], taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]]:
-    with collector_paused():  # also in a forked child, where pmkb.forking turns the collector on
+    with collector_paused():  # also in a forked child, where pmkb.runtime.forking turns the collector on
         return [_check_file(ref, taxonomy) for ref in refs]
 
 

@@ -1,0 +1,1 @@
+"""The core: parse -> validate -> catalog. Knows nothing of MkDocs, whoosh or argparse."""

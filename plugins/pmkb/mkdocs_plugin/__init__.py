@@ -1,0 +1,1 @@
+"""The MkDocs adapter: the plugin, its config, reused HTML fragments, and its templates and assets."""
