@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import KB, front_matter, render_postmortem
-from markupsafe import Markup
 from mkdocs.utils import weak_property
 from pmkb.mkdocs_plugin import fragments
 from pmkb.mkdocs_plugin.plugin import TEMPLATES
@@ -74,16 +73,8 @@ def _build_both(kb: KB, monkeypatch: pytest.MonkeyPatch, **overrides) -> tuple[d
         patch.setattr(fragments, "_split_at_title", split_spy)
         reused = _files(kb.build(site_dir=kb.root / "site-reused", **overrides))
     with monkeypatch.context() as patch:
-        patch.setattr(fragments.RenderedFragments, "__contains__", lambda self, key: False)
-        patch.setattr(fragments.ChromeKeys, "key", lambda self, page: None)  # Material's own blocks, via super()
-        # Every row rendered for its page, with the page's own `base_url` rather than the hole.
-        patch.setattr(
-            fragments.RenderedFragments,
-            "rows",
-            lambda self, table, rows, base_url, render, *options: Markup(
-                "".join(render(row, *options, base_url) for row in rows)
-            ),
-        )
+        # Material's own blocks via super(), and every row rendered for its page with the page's own base_url.
+        patch.setenv("PMKB_SPEEDUPS", "-chrome,-rows")
         material = _files(kb.build(site_dir=kb.root / "site-material", **overrides))
     return reused, material, remembered
 

@@ -908,9 +908,11 @@ def test_mkdocs_build_fails_cleanly_listing_every_error(corpus: CorpusRun):
 
 
 def test_hostile_files_are_checked_fast(corpus: CorpusRun):
-    # Thirty-odd hostile files including a 10 MB body, 100k nested brackets and an alias bomb.
-    assert corpus.timings["core"] < 5
-    assert corpus.timings["cli"] < 10
+    # Thirty-odd hostile files including a 10 MB body, 100k nested brackets and an alias bomb: about 1 s and 2 s
+    # on an idle machine. A guard against hangs and blow-ups, with room for a loaded 2-core machine (the suite
+    # runs on both cores), not a speed target.
+    assert corpus.timings["core"] < 20
+    assert corpus.timings["cli"] < 30
 
 
 # -- bounded time and memory for the pathological inputs, one by one ---------------------------------------------
@@ -932,10 +934,12 @@ PATHOLOGICAL = {
 def test_pathological_input_finishes_quickly(name: str):
     text = PATHOLOGICAL[name]
     ref = SourceRef("2024/2024-05-02-x.md", Path("/nonexistent"), "postmortems/2024/2024-05-02-x.md")
-    start = time.perf_counter()
+    # A guard against hangs and blow-ups (each case takes well under a second alone), not a speed target: the
+    # bound leaves room for a loaded 2-core machine running the suite on both cores.
+    start = time.process_time()
     result = check_bytes(text.encode(), ref, default_taxonomy())
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2, f"{name} took {elapsed:.2f}s"
+    elapsed = time.process_time() - start
+    assert elapsed < 5, f"{name} took {elapsed:.2f}s of CPU"
     if name == "ten-megabyte-body":
         assert result.postmortem is not None and not result.diagnostics
     else:

@@ -372,7 +372,7 @@ def test_any_query_parses_or_fails_with_a_query_error(text: str) -> None:
     except QueryError as error:
         assert "\n" not in str(error)
     else:
-        parsed.to_whoosh()
+        search_index.translate(parsed.tree)
 
 
 # -- the index: incremental updates, damage, concurrency --------------------------------------------------------

@@ -12,6 +12,7 @@ import sys
 
 from pmkb import __version__
 from pmkb.cli.project import ProjectError
+from pmkb.core.today import TodayError
 
 COMMANDS = {
     "lint": "validate postmortems (all of them, or the given files and folders)",
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except ProjectError as error:
+    except (ProjectError, TodayError) as error:
         print(f"pmkb {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

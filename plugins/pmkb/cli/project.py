@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import yaml
 
 from pmkb.core.catalog import (
-    DEFAULT_PAGE_DIRS,
     Catalog,
     FileChecker,
     SourceRef,
     build_catalog,
     discover,
     is_hidden,
-    normalize_page_dirs,
 )
 from pmkb.core.diagnostics import Diagnostic
+from pmkb.core.options import Options, OptionsError, options_from_mapping
 from pmkb.core.taxonomy import Taxonomy, load_taxonomy
+from pmkb.core.today import today_from_environment
 
 PLUGIN_NAME = "pmkb"
-TODAY_VARIABLE = "PMKB_TODAY"
 
 
 class ProjectError(Exception):
@@ -45,21 +44,11 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader
 
 
 @dataclass(frozen=True)
-class PluginSettings:
-    """The plugin's options, shared by the MkDocs plugin and the command line."""
-
-    taxonomy: str | dict | None = None
-    pages: tuple[str, ...] = DEFAULT_PAGE_DIRS
-    drafts: bool = False
-    extra: dict = field(default_factory=dict)
-    excluded: Callable[[str], bool] = is_hidden  # mkdocs.yml's exclude_docs, as MkDocs applies it
-
-
-@dataclass(frozen=True)
 class Project:
     config_file: Path
     docs_dir: Path
-    settings: PluginSettings
+    options: Options
+    excluded: Callable[[str], bool] = is_hidden  # mkdocs.yml's exclude_docs, as MkDocs applies it
 
     @property
     def root(self) -> Path:
@@ -75,11 +64,11 @@ class Project:
         return "" if str(relative) == "." else relative.as_posix() + "/"
 
     def load_taxonomy(self) -> tuple[Taxonomy, list[Diagnostic]]:
-        taxonomy, diagnostics, _ = load_taxonomy(self.settings.taxonomy, self.root, self.config_file.name)
+        taxonomy, diagnostics, _ = load_taxonomy(self.options.taxonomy, self.root, self.config_file.name)
         return taxonomy, diagnostics
 
     def sources(self) -> tuple[list[SourceRef], list[Diagnostic]]:
-        return discover(self.docs_dir, self.display_prefix, self.settings.excluded)
+        return discover(self.docs_dir, self.display_prefix, self.excluded)
 
     def catalog(self, today: date | None = None) -> Catalog:
         taxonomy, taxonomy_diagnostics = self.load_taxonomy()
@@ -87,33 +76,10 @@ class Project:
         return build_catalog(
             refs,
             checker=FileChecker(taxonomy),
-            page_dirs=self.settings.pages,
+            page_dirs=self.options.pages,
             today=today or today_from_environment(),
             extra_diagnostics=[*taxonomy_diagnostics, *discovery_diagnostics],
         )
-
-
-def today_from_environment() -> date:
-    """Today, unless PMKB_TODAY=YYYY-MM-DD freezes it (tests, reproducible rebuilds of an old site)."""
-    frozen = os.environ.get(TODAY_VARIABLE)
-    if frozen:
-        try:
-            return date.fromisoformat(frozen)
-        except ValueError:
-            raise ProjectError(f"{TODAY_VARIABLE}={frozen!r} is not a date (YYYY-MM-DD)") from None
-    return date.today()
-
-
-def settings_from_options(options: dict) -> PluginSettings:
-    pages = options.get("pages", DEFAULT_PAGE_DIRS)
-    if isinstance(pages, str):
-        pages = [pages]
-    return PluginSettings(
-        taxonomy=options.get("taxonomy"),
-        pages=normalize_page_dirs(pages if isinstance(pages, list | tuple) else DEFAULT_PAGE_DIRS),
-        drafts=bool(options.get("drafts", False)),
-        extra={k: v for k, v in options.items() if k not in ("taxonomy", "pages", "drafts")},
-    )
 
 
 def find_project(config_file: str | os.PathLike | None = None) -> Project:
@@ -137,11 +103,15 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
         options = config["plugins"].get(PLUGIN_NAME) or {}
     if not docs_dir.is_dir():
         raise ProjectError(f"content folder '{docs_dir}' does not exist")
-    settings = settings_from_options(options if isinstance(options, dict) else {})
+    try:
+        options = options_from_mapping(options)
+    except OptionsError as error:
+        raise ProjectError(f"{path.name}: {error}") from None
+    excluded = is_hidden
     exclude_docs = config.get("exclude_docs")
     if isinstance(exclude_docs, str) and exclude_docs.strip():
-        settings = replace(settings, excluded=_exclude_docs_matcher(exclude_docs))
-    return Project(path.resolve(), docs_dir.resolve(), settings)
+        excluded = _exclude_docs_matcher(exclude_docs)
+    return Project(path.resolve(), docs_dir.resolve(), options, excluded)
 
 
 def _exclude_docs_matcher(patterns: str) -> Callable[[str], bool]:

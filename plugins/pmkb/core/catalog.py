@@ -5,12 +5,10 @@ Parsing and per-file validation are cached by (mtime, size) so that `mkdocs serv
 
 from __future__ import annotations
 
-import gc
 import os
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -18,12 +16,13 @@ from pathlib import Path, PurePosixPath
 
 from pmkb.core.diagnostics import Diagnostic, Level, sort_diagnostics
 from pmkb.core.model import Postmortem
+from pmkb.core.options import DEFAULT_PAGE_DIRS
 from pmkb.core.source import read_front_matter
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.core.validate import FileCheck, validate_front_matter
+from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred, can_fork
 
-DEFAULT_PAGE_DIRS = ("runbooks",)
 INDEX_NAMES = ("index.md", "README.md")
 
 
@@ -39,10 +38,6 @@ class SourceRef:
     def id(self) -> str:
         """The file name without `.md` (as PurePosixPath.stem, with string operations: this is hot)."""
         return posixpath.splitext(self.src_uri.rsplit("/", 1)[-1])[0]
-
-
-def normalize_page_dirs(page_dirs: Iterable[str]) -> tuple[str, ...]:
-    return tuple(d.strip("/") for d in page_dirs if d.strip("/"))
 
 
 def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) -> bool:
@@ -235,20 +230,6 @@ def _check_in_workers(stale: list, taxonomy: Taxonomy) -> list[tuple[FileCheck, 
 def _check_files(refs: list[SourceRef], taxonomy: Taxonomy) -> list[tuple[FileCheck, bool]]:
     with collector_paused():  # also in a forked child, where pmkb.runtime.forking turns the collector on
         return [_check_file(ref, taxonomy) for ref in refs]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No garbage collection meanwhile. For building objects that all stay alive and hold no reference cycles
-    (tests check that parsing makes none): a collection would walk them all and free nothing. Parsing 5,000
-    files took 15-20% longer with the collector on, and unpickling a child's results twice as long."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_file(ref: SourceRef, taxonomy: Taxonomy) -> tuple[FileCheck, bool]:

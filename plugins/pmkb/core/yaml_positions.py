@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, printable, shown
+from pmkb.runtime.speedups import speedups
 
 try:  # The C parser is about 4x faster on front matter; fall back where libyaml is missing.
     from yaml import CSafeLoader as _EventLoader
@@ -416,7 +417,7 @@ def load_yaml(text: str, path: str, first_line: int) -> tuple[LoadedYaml | None,
 
     Returns the values, or None with one error diagnostic when the YAML cannot be read.
     """
-    plain = _load_plain(text, first_line)
+    plain = _load_plain(text, first_line) if speedups().fast_yaml else None
     if plain is not None:
         return plain, []
     return _load_events(text, path, first_line)

@@ -1,7 +1,7 @@
 """Part of the MkDocs adapter: pieces of HTML that many pages share, rendered once per build and reused.
 
 Templates look a fragment up by a key that holds everything its HTML depends on, render it on a miss and
-`remember` it (`overrides/pmkb/base.html` and `macros.html`). Two kinds:
+`remember` it (`templates/pmkb/base.html` and `macros.html`). Two kinds:
 
 - Material's page chrome: the sidebar, the header, the footer and the config script. Material renders them into
   every page. A page that is not in the nav (every postmortem, every facet value page) has no active entry and
@@ -13,7 +13,8 @@ Templates look a fragment up by a key that holds everything its HTML depends on,
   page's path to the site root (`base_url`) goes, and kept by the row and the options of its table
   (`RenderedFragments.rows`).
 
-tests/test_fragments.py builds sites with and without reuse and requires identical output.
+Both are speed tricks (`chrome` and `rows` in pmkb.runtime.speedups); tests/test_fragments.py builds sites with
+and without them and requires identical output.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ THEME_ASSETS = "assets/"
 
 
 class RenderedFragments(dict):
-    """Rendered HTML by key, for one build (a new instance for every build, so `mkdocs serve` never reuses)."""
+    """Rendered HTML by key, for one build (a new instance for every build, so `mkdocs serve` never reuses).
+
+    With `reuse_rows` false (speed trick `rows` off), every row is rendered for its page."""
+
+    def __init__(self, reuse_rows: bool = True) -> None:
+        super().__init__()
+        self.reuse_rows = reuse_rows
 
     def remember(self, key: tuple, html: str) -> Markup:
         # Markup: the HTML was rendered (and escaped) by a template; autoescaping must not escape it again.
@@ -50,7 +57,7 @@ class RenderedFragments(dict):
         of `table` (which holds the options, or is None for a table no other page shows), and `base_url` filled
         in. Each row has a `key` that tells it from every other row; a row's HTML depends on nothing else."""
         base = str(escape(base_url))  # as `{{ base_url }}` prints it
-        if table is None:
+        if table is None or not self.reuse_rows:
             return Markup("".join([render(row, *options, base) for row in rows]))
         html = []
         for row in rows:

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -23,22 +24,23 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from pmkb.cli.project import today_from_environment
 from pmkb.core.catalog import (
     Catalog,
     FileChecker,
     build_catalog,
-    collector_paused,
     discover,
     is_postmortem,
-    normalize_page_dirs,
     reserved_problem,
 )
 from pmkb.core.diagnostics import Diagnostic
+from pmkb.core.options import Options, normalize_page_dirs
 from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
+from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
+from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.site.pages import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
 from pmkb.site.views import PostmortemView
 
@@ -50,11 +52,17 @@ TEMPLATES_BY_KIND = {"guide": "pmkb/guide.html"}  # every other generated page: 
 MAX_ERRORS_SHOWN = 200
 
 
+_DEFAULTS = Options()
+
+
 class PostmortemPluginConfig(Config):
+    """MkDocs' view of `pmkb.core.options.Options`: same names, defaults and types (a test compares them)."""
+
+    enabled = c.Type(bool, default=_DEFAULTS.enabled)
     taxonomy = c.Optional(c.Type((str, dict)))
-    pages = c.ListOfItems(c.Type(str), default=["runbooks"])
-    drafts = c.Type(bool, default=False)
-    similar = c.Type(int, default=5)  # "Similar incidents" listed per postmortem; 0 turns the section off
+    pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
+    drafts = c.Type(bool, default=_DEFAULTS.drafts)
+    similar = c.Type(int, default=_DEFAULTS.similar)
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +81,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.display_prefix = ""
         self.chrome_keys: ChromeKeys | None = None
         self.late: Deferred[LateResults] | None = None
+        self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
@@ -81,6 +90,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.is_serve = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
+        try:
+            speedups()
+            self.today = today_from_environment()
+        except (SpeedupsError, TodayError) as error:
+            raise PluginError(f"pmkb: {error}") from None
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
@@ -98,6 +114,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
         # No garbage collection while the catalog and views are built: they are hundreds of thousands of new
         # objects that all stay alive, so every collection would walk them for nothing (about a third of this
         # step at 5,000 postmortems).
@@ -106,7 +124,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # The catalog and views stay alive for the whole build. Without this, every collection of the oldest
         # generation (frequent while Markdown is converted) walks them again: measured at 1,000 postmortems, the
         # Markdown step took 8.2 s instead of 5.6 s. Unfrozen after the build so `mkdocs serve` can free them.
-        gc.freeze()
+        # While frozen, cyclic garbage of any module stays until the build ends (see pmkb.runtime.speedups).
+        if speedups().freeze:
+            gc.freeze()
         return files
 
     def _add_postmortems(self, files: Files, config: MkDocsConfig) -> Files:
@@ -133,7 +153,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
 
         catalog = build_catalog(
-            refs, checker=self.checker, page_dirs=page_dirs, today=today_from_environment(), extra_diagnostics=extra
+            refs, checker=self.checker, page_dirs=page_dirs, today=self.today, extra_diagnostics=extra
         )
         self._report(catalog.diagnostics)
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
@@ -187,6 +207,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return files
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        if not self.config.enabled:
+            return nav
+        if not speedups().chrome:
+            self.chrome_keys = None
+            return nav
         replaced = overridden_chrome(config.theme.custom_dir, config.theme.dirs)
         if replaced:
             self.chrome_keys = None
@@ -209,6 +234,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return nav
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        if not self.config.enabled:
+            return env
         self._collect_late_work()
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
         previous = env.autoescape
@@ -219,7 +246,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return previous(name) if callable(previous) else bool(previous)
 
         env.autoescape = autoescape
-        env.globals["pmkb_fragments"] = RenderedFragments()
+        env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -243,7 +270,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         src_uri = page.file.src_uri
         view = self.views.get(src_uri)
         errors = self.errors_by_file.get(src_uri)
-        if isinstance(view, PostmortemView) or (errors and is_postmortem(src_uri, self.config.pages)):
+        if isinstance(view, PostmortemView) or (
+            errors and is_postmortem(src_uri, normalize_page_dirs(self.config.pages))
+        ):
             title = view.postmortem.title if isinstance(view, PostmortemView) else Path(src_uri).stem
             description = view.postmortem.impact.summary if isinstance(view, PostmortemView) else ""
             # Replace the author's meta whole: Material reads keys such as `template`, `hide` or `status`

@@ -17,11 +17,13 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from pmkb.runtime.speedups import speedups
+
 T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    if (os.cpu_count() or 1) < 2 or os.environ.get("PMKB_WORKERS") == "1" or not hasattr(os, "fork"):
+    if (os.cpu_count() or 1) < 2 or not speedups().fork or not hasattr(os, "fork"):
         return False
     return threading.active_count() == 1
 

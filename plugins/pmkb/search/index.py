@@ -36,7 +36,6 @@ import re
 import secrets
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,14 +45,15 @@ from pmkb.core.catalog import SourceRef, check_bytes, discover, is_hidden, is_po
 from pmkb.core.model import Postmortem
 from pmkb.core.source import body_of
 from pmkb.core.taxonomy import Taxonomy
+from pmkb.search.analyzer import analyze, text_analyzer
 from pmkb.search.query import (
+    BoolNode,
+    EveryNode,
+    KeywordNode,
     ParsedQuery,
     QueryError,
-    _Bool,
-    _Every,
-    _Keyword,
-    _Range,
-    _Text,
+    RangeNode,
+    TextNode,
     normalize_keyword,
     parse_query,
 )
@@ -92,146 +92,17 @@ def cache_dir(project_root: Path) -> Path:
 
 # -- the analyzer ------------------------------------------------------------------------------------------------
 
-# whoosh's classic token pattern. whoosh-reloaded's default adds `*` to word characters (for wildcards), which
-# would index Markdown's `**bold**` as the token `**bold**`, unfindable as `bold`.
-_WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
-_STEM_CACHE_SIZE = 200_000
-
-
-class StemmingTextAnalyzer:
-    """whoosh's `StemmingAnalyzer()` (RegexTokenizer | LowercaseFilter | StopFilter | StemFilter) in one pass.
-
-    Same tokens, positions renumbered over stop words the same way, but without a generator per filter and with a
-    plain dict as stem cache: indexing spends most of its time here, and this makes it about three times faster.
-    """
-
-    is_morph = True
-
-    def __init__(self) -> None:
-        self._stems: dict[str, str] = {}
-
-    def __getstate__(self) -> dict:
-        return {}  # whoosh pickles the schema into the index: leave the cache out
-
-    def __setstate__(self, state: dict) -> None:
-        self._stems = {}
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-    def has_morph(self) -> bool:
-        return True
-
-    def clean(self) -> None:
-        pass
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs,
-    ):
-        token_class, stem, stop_words = _text_tools()
-        token = token_class(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stems = self._stems
-        if len(stems) > _STEM_CACHE_SIZE:
-            stems.clear()
-        position = start_pos
-        matches = _WORD_RE.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
-        for match in matches:
-            original = match.group()
-            word = original.lower()
-            if len(word) < 2 or word in stop_words:
-                if removestops:
-                    continue
-                token.stopped = True
-                token.text = word
-            else:
-                token.stopped = False
-                stemmed = stems.get(word)
-                if stemmed is None:
-                    stemmed = stems[word] = stem(word)
-                token.text = stemmed
-            token.boost = 1.0
-            if keeporiginal:
-                token.original = original
-            if positions:
-                token.pos = position
-                position += 1
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
-
-    def add_term_counts(self, counts: dict[str, int], text: str, weight: int) -> None:
-        """Add the stems of `text` to `counts`, each occurrence counting `weight`: the analysis in bulk, without
-        tokens (for similar incidents).
-
-        It lower-cases before splitting into words (`__call__` splits first): the same words except around the one
-        letter whose lower case is no word character (U+0130, 'İ'). Aligning them would change similar incidents
-        (and call for a new `SIMILAR_VERSION`), so it is left as it is.
-        """
-        _, stem, stop_words = _text_tools()
-        stems = self._stems
-        for word, n in Counter(_WORD_RE.findall(text.lower())).items():
-            if len(word) < 2 or word in stop_words:
-                continue
-            stemmed = stems.get(word)
-            if stemmed is None:
-                stemmed = stems[word] = stem(word)
-            counts[stemmed] = counts.get(stemmed, 0) + n * weight
-
-
-_TEXT_TOOLS = None
-
-
-def _text_tools():
-    global _TEXT_TOOLS
-    if _TEXT_TOOLS is None:
-        from whoosh.analysis import STOP_WORDS, Token
-        from whoosh.lang.porter import stem
-
-        _TEXT_TOOLS = (Token, stem, STOP_WORDS)
-    return _TEXT_TOOLS
-
-
-_ANALYZER = StemmingTextAnalyzer()
-
-
-def text_analyzer() -> StemmingTextAnalyzer:
-    """The analyzer of every text field, shared with similar incidents (and its stem cache with them)."""
-    return _ANALYZER
-
-
-def analyze(text: str) -> list[str]:
-    """The terms the index holds for `text` as a query: its words, lower case, without stop words, stemmed."""
-    return [token.text for token in _ANALYZER(text, mode="query")]
-
-
 # -- queries -----------------------------------------------------------------------------------------------------
 
 
-def whoosh_query(node):
-    """The whoosh query for a parsed query's tree (`ParsedQuery.to_whoosh`), or None if it constrains nothing."""
+def translate(node):
+    """The whoosh query for a parsed query's tree, or None if it constrains nothing."""
     from whoosh import query as q
 
-    if isinstance(node, _Every):
+    if isinstance(node, EveryNode):
         return q.Every()
-    if isinstance(node, _Bool):
-        children = [whoosh_query(child) for child in node.children]
+    if isinstance(node, BoolNode):
+        children = [translate(child) for child in node.children]
         children = [child for child in children if child is not None]
         if node.op == "not":
             return q.Not(children[0]) if children else None
@@ -240,13 +111,13 @@ def whoosh_query(node):
         if len(children) == 1:
             return children[0]
         return q.And(children) if node.op == "and" else q.Or(children)
-    if isinstance(node, _Keyword):
+    if isinstance(node, KeywordNode):
         return q.Prefix(node.field, node.value) if node.prefix else q.Term(node.field, node.value)
-    if isinstance(node, _Range):
+    if isinstance(node, RangeNode):
         if node.field == "date":
             return q.DateRange("date", node.low, node.high, endexcl=node.high_exclusive)
         return q.NumericRange(node.field, node.low, node.high)
-    assert isinstance(node, _Text)
+    assert isinstance(node, TextNode)
     fields = TEXT_FIELDS if node.field is None else ((node.field, 1.0),)
     if node.prefix:
         return q.Or([q.Prefix(name, node.text.lower(), boost=boost) for name, boost in fields])
@@ -549,8 +420,8 @@ class SearchIndex:
             project.docs_dir,
             root=project.root,
             taxonomy=taxonomy,
-            page_dirs=project.settings.pages,
-            excluded=project.settings.excluded,
+            page_dirs=project.options.pages,
+            excluded=project.excluded,
             display_prefix=project.display_prefix,
             **kwargs,
         )
@@ -883,7 +754,7 @@ class IndexSearcher:
         index = self.index
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query, index.taxonomy)
         report = report or SyncReport()
-        whoosh_query = parsed.to_whoosh()
+        whoosh_query = translate(parsed.tree)
         if whoosh_query is None:
             return SearchResults(parsed.text, (), 0, {} if facets else None, report)
         searcher = self.whoosh_searcher

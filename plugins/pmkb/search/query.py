@@ -1,8 +1,8 @@
 """The query language of `pmkb search`: tokenizer, parser, and the small tree a query becomes.
 
-Parsing needs no whoosh, so a malformed query fails fast and this module never imports it. Two things a query
-shares with the index come from `pmkb.search.index`, imported when first used: the analyzer (whoosh's stop words
-and stemmer decide which words a query has and what terms they become) and `ParsedQuery.to_whoosh`.
+Parsing needs no whoosh index, so a malformed query fails fast. A query shares the index's analyzer
+(`pmkb.search.analyzer`: whoosh's stop words and stemmer decide which words a query has and what terms they
+become); `pmkb.search.index.translate` turns the tree into a whoosh query.
 
 Query syntax (`pmkb search QUERY`)
 ----------------------------------
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pmkb.core.taxonomy import Taxonomy
+from pmkb.search.analyzer import analyze
 
 KEYWORD_FIELDS = ("cause", "contributing", "severity", "service", "tag", "status", "owner", "trigger", "detection")
 TAXONOMY_FIELDS = {
@@ -65,7 +66,7 @@ def normalize_keyword(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Text:
+class TextNode:
     field: str | None  # None: every text field
     text: str  # a word or a phrase, unanalyzed
     prefix: bool = False
@@ -73,14 +74,14 @@ class _Text:
 
 
 @dataclass(frozen=True)
-class _Keyword:
+class KeywordNode:
     field: str
     value: str  # normalized
     prefix: bool = False
 
 
 @dataclass(frozen=True)
-class _Range:
+class RangeNode:
     field: str  # year | date | severity_rank
     low: object  # int, datetime or None
     high: object
@@ -88,12 +89,12 @@ class _Range:
 
 
 @dataclass(frozen=True)
-class _Every:
+class EveryNode:
     pass
 
 
 @dataclass(frozen=True)
-class _Bool:
+class BoolNode:
     op: str  # and | or | not
     children: tuple
 
@@ -207,21 +208,21 @@ class _Parser:
             children.append(self.or_expression(default_field))
         if not children:
             return None
-        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
+        return children[0] if len(children) == 1 else BoolNode("and", tuple(children))
 
     def or_expression(self, default_field: str | None):
         children = [self.and_expression(default_field)]
         while self.peek().kind == "op" and self.peek().text == "OR":
             operator = self.take()
             children.append(self.operand(operator, default_field, self.and_expression))
-        return children[0] if len(children) == 1 else _Bool("or", tuple(children))
+        return children[0] if len(children) == 1 else BoolNode("or", tuple(children))
 
     def and_expression(self, default_field: str | None):
         children = [self.unary(default_field)]
         while self.peek().kind == "op" and self.peek().text == "AND":
             operator = self.take()
             children.append(self.operand(operator, default_field, self.unary))
-        return children[0] if len(children) == 1 else _Bool("and", tuple(children))
+        return children[0] if len(children) == 1 else BoolNode("and", tuple(children))
 
     def operand(self, operator: _Token, default_field: str | None, parse):
         following = self.peek()
@@ -236,7 +237,7 @@ class _Parser:
             following = self.peek()
             if following.kind in ("end", "rparen", "op") and not (following.kind == "op" and following.text == "NOT"):
                 raise QueryError(f"'{token.text}' at column {token.column} must be followed by a term")
-            return _Bool("not", (self.unary(default_field),))
+            return BoolNode("not", (self.unary(default_field),))
         return self.atom(default_field)
 
     def atom(self, default_field: str | None):
@@ -279,9 +280,9 @@ class _Parser:
         shown = f"{query_field}:{text}" if query_field else text
         if query_field is None or query_field == "title":
             if text == "*" and not phrase:
-                return _Every()
+                return EveryNode()
             prefix = not phrase and len(text) > 1 and text.endswith("*")
-            return _Text(query_field, text[:-1] if prefix else text, prefix=prefix, phrase=phrase)
+            return TextNode(query_field, text[:-1] if prefix else text, prefix=prefix, phrase=phrase)
         if query_field == "year":
             return _year_range(text, shown)
         if query_field == "date":
@@ -293,14 +294,14 @@ class _Parser:
         if not value:
             raise QueryError(f"missing value in '{shown}'")
         if query_field == "id":
-            return _Keyword("id", value, prefix)
+            return KeywordNode("id", value, prefix)
         allowed = self.context.allowed(query_field)
         if allowed is not None and not prefix and value not in {a.lower() for a in allowed}:
             kind = "severity" if query_field == "severity" else TAXONOMY_FIELDS[query_field].rstrip("s")
             if query_field in ("cause", "contributing"):
                 kind = "cause"
             raise QueryError(f"unknown {kind} '{text}' in '{shown}'; allowed: {', '.join(allowed)}")
-        return _Keyword(query_field, value, prefix)
+        return KeywordNode(query_field, value, prefix)
 
     def severity_range(self, text: str, shown: str):
         low_text, _, high_text = text.partition("..")
@@ -316,7 +317,7 @@ class _Parser:
             raise QueryError(f"empty range in '{shown}': give at least one end (SEV1..SEV2, ..SEV2)")
         if low is not None and high is not None and low > high:
             low, high = high, low
-        return _Range("severity_rank", low, high)
+        return RangeNode("severity_rank", low, high)
 
 
 _COMPARISON_RE = re.compile(r"^(>=|<=|>|<)(.+)$")
@@ -333,7 +334,7 @@ def _split_range(text: str) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-def _year_range(text: str, shown: str) -> _Range:
+def _year_range(text: str, shown: str) -> RangeNode:
     def year(value: str) -> int:
         if not re.fullmatch(r"\d{1,4}", value) or int(value) < 1:
             raise QueryError(
@@ -345,7 +346,7 @@ def _year_range(text: str, shown: str) -> _Range:
     split = _split_range(text)
     if split is None:
         value = year(text)
-        return _Range("year", value, value)
+        return RangeNode("year", value, value)
     kind, first, second = split
     if kind == "range":
         if first is None and second is None:
@@ -354,14 +355,14 @@ def _year_range(text: str, shown: str) -> _Range:
         high = year(second) if second else None
         if low is not None and high is not None and low > high:
             raise QueryError(f"empty range in '{shown}': {low} is after {high}")
-        return _Range("year", low, high)
+        return RangeNode("year", low, high)
     assert first is not None
     value = year(first)
     return {
-        ">": _Range("year", value + 1, None),
-        ">=": _Range("year", value, None),
-        "<": _Range("year", None, value - 1),
-        "<=": _Range("year", None, value),
+        ">": RangeNode("year", value + 1, None),
+        ">=": RangeNode("year", value, None),
+        "<": RangeNode("year", None, value - 1),
+        "<=": RangeNode("year", None, value),
     }[kind]
 
 
@@ -387,11 +388,11 @@ def _period(value: str, shown: str) -> tuple[datetime, datetime]:
     )
 
 
-def _date_range(text: str, shown: str) -> _Range:
+def _date_range(text: str, shown: str) -> RangeNode:
     split = _split_range(text)
     if split is None:
         start, end = _period(text, shown)
-        return _Range("date", start, end, high_exclusive=True)
+        return RangeNode("date", start, end, high_exclusive=True)
     kind, first, second = split
     if kind == "range":
         if first is None and second is None:
@@ -400,14 +401,14 @@ def _date_range(text: str, shown: str) -> _Range:
         high = _period(second, shown)[1] if second else None
         if low is not None and high is not None and low >= high:
             raise QueryError(f"empty range in '{shown}': {first} is after {second}")
-        return _Range("date", low, high, high_exclusive=True)
+        return RangeNode("date", low, high, high_exclusive=True)
     assert first is not None
     start, end = _period(first, shown)
     return {
-        ">": _Range("date", end, None),
-        ">=": _Range("date", start, None),
-        "<": _Range("date", None, start, high_exclusive=True),
-        "<=": _Range("date", None, end, high_exclusive=True),
+        ">": RangeNode("date", end, None),
+        ">=": RangeNode("date", start, None),
+        "<": RangeNode("date", None, start, high_exclusive=True),
+        "<=": RangeNode("date", None, end, high_exclusive=True),
     }[kind]
 
 
@@ -417,11 +418,6 @@ class ParsedQuery:
 
     text: str
     tree: object
-
-    def to_whoosh(self):
-        from pmkb.search.index import whoosh_query
-
-        return whoosh_query(self.tree)
 
     def highlight_terms(self) -> frozenset[str]:
         """The analyzed words to highlight in snippets (free and title words outside NOT)."""
@@ -445,15 +441,13 @@ def parse_query(query: str, taxonomy: Taxonomy | None = None) -> ParsedQuery:
 
 
 def _analyze(text: str) -> list[str]:
-    from pmkb.search.index import analyze  # the index's analyzer: whoosh's stop words and stemmer
-
-    return analyze(text)
+    return analyze(text)  # the index's analyzer: whoosh's stop words and stemmer decide a query's terms
 
 
 def _has_positive_content(node) -> bool:
-    if isinstance(node, _Text):
+    if isinstance(node, TextNode):
         return node.prefix or bool(_analyze(node.text))
-    if isinstance(node, _Bool):
+    if isinstance(node, BoolNode):
         if node.op == "not":
             return True  # `NOT x` alone means everything but x
         return any(_has_positive_content(child) for child in node.children)
@@ -461,8 +455,8 @@ def _has_positive_content(node) -> bool:
 
 
 def _collect_terms(node, terms: set[str], negated: bool = False) -> None:
-    if isinstance(node, _Text) and not negated and not node.prefix:
+    if isinstance(node, TextNode) and not negated and not node.prefix:
         terms.update(_analyze(node.text))
-    elif isinstance(node, _Bool):
+    elif isinstance(node, BoolNode):
         for child in node.children:
             _collect_terms(child, terms, negated or node.op == "not")

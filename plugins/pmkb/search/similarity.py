@@ -1,7 +1,7 @@
 """Similar incidents: for every postmortem, the most similar published ones, for the site's pages.
 
 Computed on every `mkdocs build`, so importing this module imports no whoosh; the words of a postmortem are the
-search index's (`pmkb.search.index.text_analyzer`), which reaches for whoosh's stemmer only when a file has to be
+search index's (`pmkb.search.analyzer.text_analyzer`), which reaches for whoosh's stemmer only when a file has to be
 tokenized (new or changed files, or no cache).
 
 whoosh's more_like_this costs ~35 ms a document (3 minutes at 5,000), and a CI build starts without a cache,
@@ -26,7 +26,8 @@ from pathlib import Path
 
 from pmkb.core.model import Postmortem
 from pmkb.core.source import body_of
-from pmkb.search.index import SearchIndexError, _reason, _write_atomically, cache_dir, text_analyzer
+from pmkb.search.analyzer import text_analyzer
+from pmkb.search.index import SearchIndexError, _reason, _write_atomically, cache_dir
 
 SIMILAR_FORMAT = "pmkb-similar"
 SIMILAR_VERSION = 1  # bump whenever the algorithm, its weights or the analyzer change

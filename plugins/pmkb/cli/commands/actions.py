@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     today = catalog.today
     rows = [
         ActionRow(item, item.is_overdue(today), postmortem, page_url(postmortem.src_uri))
-        for postmortem in catalog.listed(project.settings.drafts)
+        for postmortem in catalog.listed(project.options.drafts)
         for item in postmortem.open_action_items
     ]
     if args.owner is not None:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from pmkb.cli.commands import taxonomy_or_report
-from pmkb.cli.project import Project, find_project, today_from_environment
+from pmkb.cli.project import Project, find_project
 from pmkb.core.catalog import SourceRef, check_bytes
 from pmkb.core.diagnostics import format_diagnostics
 from pmkb.core.fields import POSTMORTEM
@@ -24,6 +24,7 @@ from pmkb.core.template import (
     default_severity,
     render_postmortem,
 )
+from pmkb.core.today import today_from_environment
 
 EXIT_EXISTS = 1  # the file (or its id) already exists: nothing was written
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)

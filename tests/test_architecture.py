@@ -1,0 +1,37 @@
+"""The layers stay as ARCHITECTURE.md draws them: an import contract (import-linter, in pyproject.toml) fails the
+suite when the core or the site layer imports MkDocs, whoosh or argparse, when a lower layer imports a higher
+one, or when modules of a sub-package import each other in a cycle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--config", str(REPO / "pyproject.toml"), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_the_core_and_site_layers_load_without_any_site_generator():
+    # Not only declared: importing every core and site module pulls in none of them.
+    code = (
+        "import importlib, pkgutil, sys, pmkb.core, pmkb.site\n"
+        "for package in (pmkb.core, pmkb.site):\n"
+        "    for module in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
+        "        importlib.import_module(module.name)\n"
+        "print(sorted(name for name in ('mkdocs', 'material', 'whoosh', 'argparse', 'jinja2') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
