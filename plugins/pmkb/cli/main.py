@@ -13,6 +13,7 @@ import sys
 from pmkb import __version__
 from pmkb.cli.project import ProjectError
 from pmkb.core.today import TodayError
+from pmkb.runtime.speedups import SpeedupsError
 
 COMMANDS = {
     "lint": "validate postmortems (all of them, or the given files and folders)",
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ProjectError, TodayError) as error:
+    except (ProjectError, TodayError, SpeedupsError) as error:
         print(f"pmkb {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
