@@ -28,7 +28,12 @@ _OWNER_RE = re.compile(
     r"|((?:@[\w.-]+(?:\s*(?:,|&|and)\s*)?)+)\s+(?:will|has|have|is|are|to|owns?)\b",
     re.IGNORECASE,
 )
-_DONE_RE = re.compile(r"\b(?:done|completed?|fixed|has been|have been|was (?:reverted|fixed|done)|deactivated)\b", re.I)
+# "done" only as a status word ("(done)", "Done:", "... fixed."), never "the upgrade was done on codfw1dev first".
+_DONE_RE = re.compile(
+    r"[(\[](?:done|fixed|completed)[)\]]|^(?:done|fixed|completed)\b|\b(?<!being )(?:done|fixed|completed)\.?$"
+    r"|\b(?:has|have) been (?!\w+ed by\b)\w+ed\b|\bwas (?:reverted|fixed|deactivated)\b",
+    re.I,
+)
 _PROGRESS_RE = re.compile(
     r"\b(?:in progress|in-progress|ongoing|(?:are|is) (?:now |also |still )*(?:working|evaluating))\b", re.I
 )
@@ -77,13 +82,22 @@ def _item(text: str, checked: bool) -> ActionItem:
     plain = _LINK_RE.sub(lambda m: m.group(1), text)
     plain = re.sub(r"\(\s*#?\d+\s*\)\s*$", "", plain)  # "(#11956)" once its link is gone
     plain = re.sub(r"\*\*|__|`", "", plain)
+    # The owner, the status and bare URLs have their own keys; the title says what will be done.
+    plain = _URL_RE.sub("", plain)
+    plain = re.sub(
+        r"[(\[]\s*(?:owner|assignee|assigned to)\s*:?[^)\]]*[)\]]|,?\s*owner\s*:\s*@?[\w.-]+\s*$", "", plain, flags=re.I
+    )
+    plain = re.sub(r"\s*[(\[](?:done|fixed|completed)[)\]]\s*$", "", plain, flags=re.I)
+    owner_source = _LINK_RE.sub(lambda m: m.group(1), text)
     plain = " ".join(plain.split()).rstrip(" ,;")
-    owner = _owner(plain)
-    if checked or _DONE_RE.search(plain):
+    owner = _owner(owner_source)
+    status_source = _LINK_RE.sub(lambda m: m.group(1), text).strip()
+    plain = " ".join(plain.split()).rstrip(" ,;")
+    if checked or _DONE_RE.search(status_source):
         status = "done"
-    elif _WONT_RE.search(plain):
+    elif _WONT_RE.search(status_source):
         status = "wont-do"
-    elif _PROGRESS_RE.search(plain):
+    elif _PROGRESS_RE.search(status_source):
         status = "in-progress"
     else:
         status = "open"

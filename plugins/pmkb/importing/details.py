@@ -86,7 +86,9 @@ def clean_title(raw: str | None) -> tuple[str | None, date | None]:
         title = pattern.sub("", title)
     title = re.sub(r"^\s*(?:today|on|the)\b", "", title, flags=re.I)
     title = re.sub(r"^\s*(?:there (?:was|were|has been)|we had)\b", "", title, flags=re.I)
+    title = re.sub(r"^\s*(?:a|an)\s+(?=\w)", "", title, flags=re.I) if title != raw else title
     title = " ".join(title.split()).strip(" ,:;-–—.")
+    title = re.sub(r"\s+(?:on|of|at|from|in|for)$", "", title, flags=re.I)  # "Outage on <date>" -> "Outage"
     return (title[:1].upper() + title[1:] if title else None), found
 
 

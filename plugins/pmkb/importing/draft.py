@@ -35,7 +35,11 @@ class Settings:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Timestamps as ISO 8601 with their offset (`2019-03-25T23:04:00-07:00`), empty values as nothing."""
+    """Timestamps as ISO 8601 with their offset (`2019-03-25T23:04:00-07:00`), empty values as nothing, and no
+    anchors (`mitigated: &id001 ...`) when two moments are the same time."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 _Dumper.add_representer(
@@ -76,8 +80,11 @@ def build(document: Document, settings: Settings) -> Draft | Failure:
     if runbook.is_runbook(title or raw_title, found_sections, len(found_timeline.events)):
         return _page(document, title or raw_title, settings)
     if details.is_generic(title):
-        summary = next((s.body for s in found_sections if s.kind in ("summary", "preamble") and s.body.strip()), "")
-        title = details.first_sentence(summary) or title or details.first_sentence(document.markdown)
+        summary = next((s.body for s in found_sections if s.kind == "summary" and s.body.strip()), "") or next(
+            (s.body for s in found_sections if s.kind == "preamble" and s.body.strip()), ""
+        )
+        sentence = details.first_sentence(summary) or details.first_sentence(document.markdown)
+        title = details.clean_title(sentence)[0] if sentence else title
     if not title:
         return Failure(document.source.name, "no title found (no heading, subject or first sentence to use)")
     title = title[: details.TITLE_LIMIT]
@@ -194,6 +201,8 @@ def _moved_timeline(found_sections: list[Section], found: Timeline) -> dict[str,
         taking = False
         for line in lines:
             if timeline.is_event_line(line):
+                while not taking and keep and not keep[-1].strip():
+                    keep.pop()
                 if not taking and keep and keep[-1].rstrip().endswith(":"):
                     moved.append(keep.pop())
                     moved.append("")

@@ -35,14 +35,18 @@ _TIME_RE = re.compile(
 )
 _DATE_LINE_RE = re.compile(r"^\W*(\d{4})-(\d{2})-(\d{2})\W*$")
 
+# A marker, not a sentence: "(**outage starts**)", "Outage begins." -- never "impact starts getting discussed".
+_MARK_END = r"(?=\s*(?:[*)\].,;:!]|$))"
 _START_RE = re.compile(
-    r"\b(?:outage|incident|impact|downtime|problem|issue|disruption|degradation)\s+(?:starts|started|begins|began)\b"
-    r"|\bstart of (?:the )?(?:outage|incident|impact)\b",
+    r"\b(?:outage|incident|impact|downtime|problem|issue|disruption|degradation)\s+(?:starts?|started|begins?|began)"
+    + _MARK_END
+    + r"|\bstart of (?:the )?(?:outage|incident|impact)\b",
     re.IGNORECASE,
 )
 _END_RE = re.compile(
-    r"\b(?:outage|incident|impact|downtime|disruption|degradation)\s+(?:ends|ended|is over|is resolved)\b"
-    r"|\bend of (?:the )?(?:outage|incident|impact)\b",
+    r"\b(?:outage|incident|impact|downtime|disruption|degradation)\s+(?:ends?|ended|is over|is resolved)"
+    + _MARK_END
+    + r"|\bend of (?:the )?(?:outage|incident|impact)\b",
     re.IGNORECASE,
 )
 _DETECT_RE = re.compile(
