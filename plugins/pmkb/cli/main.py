@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import keyword
 import sys
 
 from pmkb import __version__
@@ -21,6 +22,7 @@ COMMANDS = {
     "search": "search past incidents (full text and fields such as cause:, service:, year:)",
     "actions": "list open action items across the knowledge base",
     "schema": "print the JSON Schema of the front matter",
+    "import": "turn existing incident reports (HTML, Markdown, text, e-mail) into draft postmortems",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -36,9 +38,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         module = None
         if command is None or name == command:
             try:
-                module = importlib.import_module(f"pmkb.cli.commands.{name}")
+                module = importlib.import_module(f"pmkb.cli.commands.{name}{'_' * keyword.iskeyword(name)}")
             except ModuleNotFoundError as error:
-                if error.name != f"pmkb.cli.commands.{name}":
+                if error.name != f"pmkb.cli.commands.{name}{'_' * keyword.iskeyword(name)}":
                     raise
                 continue
         sub = subparsers.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
