@@ -34,7 +34,7 @@ from pmkb.site.views import (
 TODAY = date(2026, 11, 21)
 
 # The fixture knowledge base, oldest first. Ids say what each one is for.
-STAMPEDE = "2024-05-02-cache-stampede"  # capacity on checkout + cache; contributing monitoring-gap; 4h 17m
+STAMPEDE = "2024-05-02-cache-stampede"  # capacity on cache + checkout; contributing monitoring-gap; 4h 17m
 DNS = "2023-11-20-dns-outage"  # capacity on checkout; SEV1; 2h
 QUOTA = "2022-03-01-quota-exhausted"  # capacity on cache; SEV2; 1h; no trigger, no mitigation, no users count
 ROUTER = "2024-08-15-router-flap"  # network on checkout; related: STAMPEDE and the draft; 30m
@@ -60,6 +60,7 @@ def write_fixture(kb: KB) -> None:
     kb.add(
         STAMPEDE,
         title='Cache <stampede> & "retries" take down checkout — café',
+        services=["cache", "checkout"],
         runbooks=["runbooks/cache-failover.md"],
         action_items=[
             item("Add request coalescing", "team-checkout", priority="high", due="2026-01-01", type="prevent"),
@@ -232,9 +233,9 @@ def test_postmortem_view_header_card(site, catalog: Catalog) -> None:
     assert facts["Cause"] == (
         Link("Capacity", "causes/capacity/", catalog.taxonomy.entry("causes", "capacity").description),
     )
-    assert [(link.text, link.url) for link in facts["Services"]] == [
-        ("checkout", "services/checkout/"),
+    assert [(link.text, link.url) for link in facts["Services"]] == [  # in the author's order
         ("cache", "services/cache/"),
+        ("checkout", "services/checkout/"),
     ]
     assert [(link.text, link.url) for link in facts["Tags"]] == [
         ("redis", "tags/redis/"),
@@ -287,7 +288,8 @@ def test_related_incidents_include_drafts_when_drafts_are_built(catalog: Catalog
 
 def test_earlier_same_cause_on_a_shared_service_newest_first(site) -> None:
     stampede = site.postmortem_views[f"2024/{STAMPEDE}.md"]
-    # DNS shares checkout, QUOTA shares cache; ROUTER is later and has another cause; the draft is not listed.
+    # QUOTA shares cache, DNS shares checkout: newest first whatever the order of the services.
+    # ROUTER is later and has another cause; the draft is not listed.
     assert row_ids(stampede.earlier_same_cause) == [DNS, QUOTA]
     assert row_ids(site.postmortem_views[f"2022/{QUOTA}.md"].earlier_same_cause) == []
     assert row_ids(site.postmortem_views[f"2023/{DNS}.md"].earlier_same_cause) == []
@@ -323,7 +325,7 @@ def test_incidents_listing_groups_by_year_newest_first(site) -> None:
     assert (row.severity.text, row.cause.text, [s.text for s in row.services]) == (
         "SEV2",
         "Capacity",
-        ["checkout", "cache"],
+        ["cache", "checkout"],
     )
 
 
