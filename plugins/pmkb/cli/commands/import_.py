@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         taxonomy=taxonomy,
         default_author=_default_author(project.root),
         today=today_from_environment(),
-        pages_folder=project.settings.pages[0] if project.settings.pages else "runbooks",
+        pages_folder=project.options.pages[0] if project.options.pages else "runbooks",
     )
     seen = writing.already_imported([project.docs_dir, *([into] if into else [])])
     records: list[dict] = []
