@@ -91,6 +91,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
+            # MkDocs keeps plugin instances across builds in one process (`mkdocs serve`, tests): drop what an
+            # earlier, enabled build left, so that no page of this build is given pmkb's views or templates.
+            self.site, self.views, self.errors_by_file, self.chrome_keys = None, {}, {}, None
             return config
         try:
             speedups()
