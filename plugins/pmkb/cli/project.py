@@ -95,19 +95,19 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
     if not isinstance(config, dict):
         raise ProjectError(f"{path.name} is not a mapping of settings")
     docs_dir = path.parent / str(config.get("docs_dir") or "docs")
-    options: dict = {}
+    raw_options: object = {}  # as written; options_from_mapping checks it
     for plugin in config.get("plugins") or []:
         if isinstance(plugin, dict) and PLUGIN_NAME in plugin:
-            options = plugin[PLUGIN_NAME] or {}
+            raw_options = plugin[PLUGIN_NAME] or {}
     if isinstance(config.get("plugins"), dict):
-        options = config["plugins"].get(PLUGIN_NAME) or {}
+        raw_options = config["plugins"].get(PLUGIN_NAME) or {}
     if not docs_dir.is_dir():
         raise ProjectError(f"content folder '{docs_dir}' does not exist")
     try:
-        options = options_from_mapping(options)
+        options = options_from_mapping(raw_options)
     except OptionsError as error:
         raise ProjectError(f"{path.name}: {error}") from None
-    excluded = is_hidden
+    excluded: Callable[[str], bool] = is_hidden
     exclude_docs = config.get("exclude_docs")
     if isinstance(exclude_docs, str) and exclude_docs.strip():
         excluded = _exclude_docs_matcher(exclude_docs)

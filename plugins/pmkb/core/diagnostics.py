@@ -5,10 +5,11 @@ Errors are values until an edge (the MkDocs plugin, the command line) decides wh
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -78,7 +79,7 @@ class Diagnostic:
     message: str
     # True for findings that appear because time passed (overdue items): reported, but never allowed to fail a
     # strict build or lint, since "a build must not break because time passed".
-    time_dependent: bool = field(default=False, compare=False)
+    time_dependent: bool = dataclasses.field(default=False, compare=False)  # the attribute `field` hides field()
 
     @property
     def fails_strict(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
@@ -33,9 +34,11 @@ class MkDocsYAMLHandler(YAMLHandler):
             return "", text
         return match.group(1), text[match.end() :].lstrip("\n")
 
-    def load(self, fm: str, **kwargs: object) -> object:
+    def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
+        # A mapping, as the handler interface promises; like MkDocs' meta.get_data, {} for YAML that cannot be
+        # read or is not a mapping (a list, a bare value).
         loaded, _ = load_yaml(fm, "<front matter>", 2)
-        return None if loaded is None else loaded.value
+        return loaded.value if loaded is not None and isinstance(loaded.value, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,7 @@ def read_front_matter(raw: bytes, path: str):
     if text is None:
         return None, None, diagnostics
     document = split_document(text, path)
-    if not document.has_front_matter:
+    if document.front_matter is None:
         return document, None, [explain_missing_front_matter(text, path)]
     loaded, diagnostics = load_yaml(document.front_matter, path, document.front_matter_line)
     if loaded is not None and not isinstance(loaded.value, dict):

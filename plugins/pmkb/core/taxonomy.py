@@ -90,18 +90,20 @@ def _parse_sections(loaded: LoadedYaml, path: str, base: Taxonomy | None) -> tup
             if not isinstance(entry, dict):
                 error(where, "a taxonomy entry is a mapping with slug, title and description")
                 continue
-            values = {key: entry.get(key) for key in ("slug", "title", "description")}
-            missing = [key for key, value in values.items() if not isinstance(value, str) or not value.strip()]
+            fields = ("slug", "title", "description")
+            texts = {key: value for key in fields if isinstance(value := entry.get(key), str) and value.strip()}
+            missing = [key for key in fields if key not in texts]
             if missing:
                 error(where, f"taxonomy entry needs a text {', '.join(missing)}")
                 continue
-            if not pattern.fullmatch(values["slug"]):
-                error(f"{where}.slug", f"taxonomy slug '{values['slug']}' must match {pattern.pattern}")
+            slug = texts["slug"]
+            if not pattern.fullmatch(slug):
+                error(f"{where}.slug", f"taxonomy slug '{slug}' must match {pattern.pattern}")
                 continue
-            if any(existing.url_slug == values["slug"].lower() for existing in parsed):
-                error(f"{where}.slug", f"taxonomy slug '{values['slug']}' is listed twice in '{name}'")
+            if any(existing.url_slug == slug.lower() for existing in parsed):
+                error(f"{where}.slug", f"taxonomy slug '{slug}' is listed twice in '{name}'")
                 continue
-            parsed.append(TaxonomyEntry(values["slug"], values["title"].strip(), values["description"].strip()))
+            parsed.append(TaxonomyEntry(slug, texts["title"].strip(), texts["description"].strip()))
         sections[name] = tuple(parsed)
     if diagnostics:
         return None, diagnostics
@@ -118,8 +120,12 @@ def default_taxonomy() -> Taxonomy:
     return taxonomy
 
 
-def load_taxonomy(option: str | dict | None, project_dir: Path, config_name: str = "mkdocs.yml"):
+def load_taxonomy(
+    option: object, project_dir: Path, config_name: str = "mkdocs.yml"
+) -> tuple[Taxonomy, list[Diagnostic], Path | None]:
     """The taxonomy in force: built-in defaults, with sections replaced from a YAML file or an inline mapping.
+
+    `option` is the plugin option as written: None, a path or a mapping; any other value is reported.
 
     Returns (taxonomy, diagnostics, path of the file read or None). On errors the defaults are returned too, so
     a caller can still report the postmortems' own problems.
@@ -128,8 +134,7 @@ def load_taxonomy(option: str | dict | None, project_dir: Path, config_name: str
     if option is None or option == {}:
         return base, [], None
     if isinstance(option, dict):
-        loaded = LoadedYaml(value=option)
-        taxonomy, diagnostics = _parse_sections(loaded, config_name, base)
+        taxonomy, diagnostics = _parse_sections(LoadedYaml(value=option), config_name, base)
         return taxonomy or base, diagnostics, None
     if not isinstance(option, str):
         message = "plugin option 'taxonomy' must be a path to a YAML file or a mapping"

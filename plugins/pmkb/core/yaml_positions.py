@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from sys import intern
+from typing import Protocol
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -75,6 +76,19 @@ class LoadedYaml:
         return None if found is None else Position(*found)
 
 
+class _Mark(Protocol):
+    """A position in the YAML text: yaml.Mark from the Python parser, yaml._yaml.Mark from libyaml's."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
 class _Abort(Exception):
     """Stops composing: the document cannot be read any further."""
 
@@ -117,7 +131,7 @@ class _Composer:
         self.documents = 0
         self.finished = False
 
-    def position(self, mark: yaml.Mark | None) -> Position:
+    def position(self, mark: _Mark | None) -> Position:
         if mark is None:
             return Position(self.first_line, 1)
         if self.newlines is None:
@@ -134,7 +148,7 @@ class _Composer:
             return _join(frame.path, len(frame.container))
         return _join(frame.path, frame.pending_key) if frame.pending_key is not None else frame.path
 
-    def count(self, nodes: int, mark: yaml.Mark) -> None:
+    def count(self, nodes: int, mark: _Mark | None) -> None:
         self.nodes += nodes
         if self.nodes > MAX_NODES:
             raise _Abort(
@@ -167,7 +181,9 @@ class _Composer:
             raise _Abort(position, self.current_path(), "YAML merge keys ('<<') are not supported: write the keys out")
         if tag not in _SCALAR_TAGS:
             raise _Abort(position, self.current_path(), f"YAML tag '{shown(_short_tag(tag))}' is not allowed")
-        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # The marks only go into a ConstructorError's text. types-PyYAML types a node's marks as yaml.Mark, but
+        # nodes composed by libyaml (the C loader this module uses) carry yaml._yaml.Mark, as these events do.
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
         kind = tag[len(_STD) :]
         try:
             value = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, node)
@@ -197,8 +213,9 @@ class _Composer:
         position = self.position(event.start_mark)
         is_mapping = isinstance(event, yaml.MappingStartEvent)
         allowed = _MAPPING_TAGS if is_mapping else _SEQUENCE_TAGS
-        if event.tag not in allowed:
-            raise _Abort(position, self.current_path(), f"YAML tag '{shown(_short_tag(event.tag))}' is not allowed")
+        tag = event.tag
+        if tag is not None and tag not in allowed:  # None (no tag) is allowed
+            raise _Abort(position, self.current_path(), f"YAML tag '{shown(_short_tag(tag))}' is not allowed")
         if len(self.stack) >= MAX_DEPTH:
             raise _Abort(position, self.current_path(), f"front matter is nested deeper than {MAX_DEPTH} levels")
         if self.stack and isinstance(self.stack[-1].container, dict) and self.stack[-1].pending_key is None:
@@ -241,7 +258,7 @@ class _Composer:
             raise _Abort(position, frame.path, message)
         path = _join(frame.path, name)
         if name in frame.container:
-            first = self.result.key_positions[path]
+            first = Position(*self.result.key_positions[path])
             raise _Abort(
                 position,
                 path,

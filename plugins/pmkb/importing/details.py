@@ -49,12 +49,12 @@ def find_date(text: str) -> date | None:
             candidates.append((match.start(), found))
             break
     for pattern, order in ((_MONTH_FIRST_RE, (3, 1, 2)), (_DAY_FIRST_RE, (3, 2, 1))):
-        match = pattern.search(text)
-        if match:
-            year, month, day = (match.group(i) for i in order)
+        written = pattern.search(text)
+        if written:
+            year, month, day = (written.group(i) for i in order)
             found = _month_date(year, month, day)
             if found:
-                candidates.append((match.start(), found))
+                candidates.append((written.start(), found))
     return min(candidates)[1] if candidates else None
 
 

@@ -107,7 +107,7 @@ def _postmortem(
     left: list[str] = []
     text = document.markdown
     if found.started is not None:
-        day = found.started.date()  # the day it began in its own offset, as the contract wants
+        day: date | None = found.started.date()  # the day it began in its own offset, as the contract wants
     else:
         day = reference
     if day is None:
@@ -177,7 +177,7 @@ def _postmortem(
         "Left to fill: " + (", ".join(left) if left else "nothing") + ".",
     ]
     text = frontmatter.dumps(
-        frontmatter.Post(body, **metadata),
+        frontmatter.Post(body, None, **metadata),  # no handler given here: the metadata cannot fill that parameter
         handler=_Handler(comments),
         Dumper=_Dumper,
         sort_keys=False,

@@ -56,7 +56,7 @@ def convert(source: Source) -> Document | Failure:
     for warning in result.warnings or ():
         if "depth" in str(getattr(warning, "kind", "")).lower():
             return Failure(source.name, f"HTML nested too deeply to convert ({warning.message}); nothing imported")
-    _, markdown = split_front_matter(result.content)
+    _, markdown = split_front_matter(result.content or "")  # None when the binding produced no text
     markdown = _GOOGLE_REDIRECT_RE.sub(lambda match: f"({_unwrap_google(match.group(1))})", markdown)
     document = result.metadata.document if result.metadata else None
     title = _title(text, document.title if document else None)

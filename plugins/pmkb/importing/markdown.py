@@ -89,7 +89,8 @@ def _track_fence(line: str, fence: str | None) -> str | None:
 def parse_sections(markdown: str) -> list[Section]:
     """The text before the first heading (level 0, if any), then one section per ATX heading, in order."""
     sections: list[Section] = []
-    level, title, body = 0, "", []
+    level, title = 0, ""
+    body: list[str] = []
     fence: str | None = None
     for line in markdown.split("\n"):
         was_in_fence = fence is not None

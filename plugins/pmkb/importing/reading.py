@@ -47,7 +47,7 @@ def expand(paths: list[str]) -> Iterator[tuple[str, Path] | Failure]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files = []
+            files: list[Path] = []
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
                 files.extend(Path(folder) / name for name in names if not name.startswith("."))
@@ -90,8 +90,7 @@ def from_bytes(name: str, data: bytes, declared: Format | None = None) -> Source
     kind = declared or _sniff(data)
     if kind in (Format.EMAIL, Format.MBOX):
         # `email` decodes each part with its own charset; headers and 8-bit bodies must still be readable.
-        text = data.decode("utf-8", "replace")
-        return Source(name, kind, text, data)
+        return Source(name, kind, data.decode("utf-8", "replace"), data)
     text = _decode(data, kind)
     if isinstance(text, str):
         if not text.strip():

@@ -109,7 +109,7 @@ def extract(sections: list[Section], reference: date | None) -> Timeline:
             unplaced += 1
             continue
         events.append(Event(datetime.combine(raw.day, raw.clock, offset), raw.text, raw.section))
-    problems = ()
+    problems: tuple[str, ...] = ()
     if unplaced:
         problems = (f"{unplaced} timestamped events, but the source states no time zone: timeline left to fill",)
     return _choose(Timeline(offset_note=note, events=tuple(events), problems=problems))

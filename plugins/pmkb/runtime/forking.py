@@ -15,7 +15,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pmkb.runtime.speedups import speedups
 
@@ -39,8 +39,9 @@ class Deferred(Generic[T]):
         self._work = work
         self._pid: int | None = None
         self._path: str | None = None
-        self._done = False
-        self._value: T | None = None
+        # The value in a 1-tuple once known (a work() may return None, so None cannot mean "not yet").
+        self._outcome: tuple[T] | None = None
+        self._cancelled = False
         if can_fork():
             self._start()
 
@@ -72,10 +73,11 @@ class Deferred(Generic[T]):
         self._pid, self._path = pid, path
 
     def result(self) -> T:
-        if not self._done:
-            self._value = self._collect()
-            self._done = True
-        return self._value  # type: ignore[return-value]
+        if self._outcome is None:
+            if self._cancelled:  # there is no value: returning None would pass for one
+                raise RuntimeError("the work was cancelled")
+            self._outcome = (self._collect(),)
+        return self._outcome[0]
 
     def cancel(self) -> None:
         """Stop waiting for the child (a build that failed): it is killed and its file removed."""
@@ -85,18 +87,22 @@ class Deferred(Generic[T]):
             except OSError:
                 pass
             self._reap()
-        self._done = True
+        self._cancelled = True
 
     def _collect(self) -> T:
         if self._pid is None:
             return self._work()
         code, payload = self._reap()
-        try:
-            ok, value = pickle.loads(payload) if code == 0 and payload else (None, None)
-        except Exception:
-            ok = None
-        if ok is None:  # the child died (killed, out of memory) or its answer is unreadable: work here
+        # What the child pickled: (True, the value of work()) or (False, the exception it raised).
+        answer: tuple[bool, Any] | None = None
+        if code == 0 and payload:
+            try:
+                answer = pickle.loads(payload)
+            except Exception:
+                answer = None
+        if answer is None:  # the child died (killed, out of memory) or its answer is unreadable: work here
             return self._work()
+        ok, value = answer
         if not ok:
             raise value
         return value

@@ -12,6 +12,7 @@ from collections import Counter
 # whoosh's classic token pattern. whoosh-reloaded's default adds `*` to word characters (for wildcards), which
 # would index Markdown's `**bold**` as the token `**bold**`, unfindable as `bold`.
 _WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
+_WHOLE_RE = re.compile(r"\A(?s:.*)")  # the whole text as one match: anchored, so finditer() finds only it
 _STEM_CACHE_SIZE = 200_000
 
 
@@ -67,7 +68,7 @@ class StemmingTextAnalyzer:
         if len(stems) > _STEM_CACHE_SIZE:
             stems.clear()
         position = start_pos
-        matches = _WORD_RE.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        matches = _WORD_RE.finditer(value) if tokenize else _WHOLE_RE.finditer(value)
         for match in matches:
             original = match.group()
             word = original.lower()

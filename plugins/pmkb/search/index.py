@@ -267,8 +267,10 @@ class Manifest:
     @classmethod
     def from_json(cls, data: object) -> Manifest | None:
         """A manifest from parsed JSON, or None if it is not exactly what this version writes."""
+        if not isinstance(data, dict):
+            return None
         try:
-            _require(isinstance(data, dict) and data["format"] == MANIFEST_FORMAT)
+            _require(data["format"] == MANIFEST_FORMAT)
             _require(data["schema"] == SCHEMA_VERSION)
             generation = data["generation"]
             _require(isinstance(generation, str) and re.fullmatch(GENERATION_PREFIX + r"[0-9a-f]{16}", generation))

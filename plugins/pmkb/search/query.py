@@ -124,7 +124,8 @@ def _tokenize(query: str) -> list[_Token]:
     position = 0
     while position < len(query):
         match = _TOKEN_RE.match(query, position)
-        assert match is not None  # every character is covered by one alternative
+        # Every character is covered by one alternative, and each alternative is a named group.
+        assert match is not None and match.lastgroup is not None
         kind = match.lastgroup
         column = position + 1
         if query[position] == "-" and position + 1 < len(query) and not query[position + 1].isspace():
