@@ -179,12 +179,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
         drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
         for src_uri in postmortem_uris:
-            file = files.get_file_from_path(src_uri)
-            if file is None:
+            postmortem_file = files.get_file_from_path(src_uri)
+            if postmortem_file is None:
                 continue
             # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all.
             is_hidden_draft = src_uri in drafts and not self.config.drafts
-            file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
+            postmortem_file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
 
         self.site = build_site(
             catalog,
@@ -225,7 +225,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return nav
         # Every site-relative link Material's chrome holds besides the nav's: the keys must tell them all apart.
         homepage = getattr(nav.homepage, "url", "")
-        extra = config.extra or {}
+        extra: dict = config.extra or {}
         links = (
             homepage,
             config.theme.get("logo"),
