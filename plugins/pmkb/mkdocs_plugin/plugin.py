@@ -225,7 +225,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return nav
         # Every site-relative link Material's chrome holds besides the nav's: the keys must tell them all apart.
         homepage = getattr(nav.homepage, "url", "")
-        extra: dict = config.extra or {}
+        extra = dict(config.extra or {})
         links = (
             homepage,
             config.theme.get("logo"),
