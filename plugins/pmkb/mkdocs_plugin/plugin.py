@@ -37,6 +37,7 @@ from pmkb.core.options import Options, normalize_page_dirs
 from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
 from pmkb.core.today import TodayError, today_from_environment
+from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
@@ -48,7 +49,8 @@ log = get_plugin_logger(__name__)
 
 POSTMORTEM_TEMPLATE = "pmkb/postmortem.html"
 LISTING_TEMPLATE = "pmkb/listing.html"
-TEMPLATES_BY_KIND = {"guide": "pmkb/guide.html"}  # every other generated page: LISTING_TEMPLATE
+# Every other generated page: LISTING_TEMPLATE.
+TEMPLATES_BY_KIND = {"guide": "pmkb/guide.html", "explorer": "pmkb/explorer.html"}
 MAX_ERRORS_SHOWN = 200
 
 
@@ -66,6 +68,9 @@ class PostmortemPluginConfig(Config):
 
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Browser search on every page: the header box, and what the explorer shares with it (in TEMPLATES/assets/).
+SEARCH_STYLESHEET = "assets/stylesheets/pmkb-search.css"
+SEARCH_SCRIPT = "assets/javascripts/pmkb-search.js"
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -83,6 +88,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.late: Deferred[LateResults] | None = None
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
+        self.browser_search = BrowserSearch()
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -114,6 +120,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # own search plugin does), so a project's custom_dir and the theme itself still come first.
         if str(TEMPLATES) not in config.theme.dirs:
             config.theme.dirs.append(str(TEMPLATES))
+        # Pagefind replaces Material's search: the box in the header, and the explorer at /search/.
+        if SEARCH_STYLESHEET not in config.extra_css:
+            config.extra_css.append(SEARCH_STYLESHEET)
+        if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
+            config.extra_javascript.append(SEARCH_SCRIPT)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -186,6 +197,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             is_hidden_draft = src_uri in drafts and not self.config.drafts
             postmortem_file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
 
+        self.browser_search.start(catalog, include_drafts=self.config.drafts, directory_urls=config.use_directory_urls)
         self.site = build_site(
             catalog,
             include_drafts=self.config.drafts,
@@ -240,6 +252,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if not self.config.enabled:
             return env
         self._collect_late_work()
+        # Every page's Markdown is converted and queued: Pagefind writes its index while MkDocs renders.
+        self.browser_search.write(config.site_dir)
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
         previous = env.autoescape
 
@@ -290,6 +304,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             title = getattr(view, "title", None) or page.title or config.site_name
             kind = getattr(getattr(view, "view", view), "kind", "")
             page.meta = {**page.meta, "template": TEMPLATES_BY_KIND.get(kind, LISTING_TEMPLATE)}
+            if kind == "explorer":
+                page.meta["hide"] = ["toc"]  # the facets and results need the width; the page has no sections
             if src_uri != HOME_SRC:
                 page.meta["title"] = html.escape(title)
                 page.title = page.meta["title"]
@@ -308,16 +324,41 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             context["pmkb_chrome_key"] = self.chrome_keys.key(page)
         return context
 
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        src_uri = page.file.src_uri
+        self.browser_search.page(
+            src_uri,
+            page.title or "",
+            html,
+            self.views.get(src_uri),
+            is_postmortem=is_postmortem(src_uri, self.config.pages),
+        )
+        return html
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
         self._remove_export_folder()
+        try:
+            stats = self.browser_search.finish(config.site_dir)
+        except PagefindError as error:
+            if not self.is_serve:
+                raise PluginError(f"pmkb: the browser search index was not written: {error}") from error
+            log.error(f"the browser search index was not written: {error}")
+            return
+        if stats is not None:  # benchmarks/search_browser.py reads this line
+            log.info(
+                f"browser search: Pagefind indexed {stats.pages} pages ({stats.cpu_seconds:.2f} s CPU, "
+                f"peak {stats.peak_mb:.0f} MB); the build waited {stats.waited_seconds:.2f} s for it"
+            )
 
     def on_build_error(self, *, error: Exception) -> None:
         gc.unfreeze()
         self._drop_late_work()
+        self.browser_search.cancel()
 
     def on_shutdown(self) -> None:
         self._drop_late_work()
+        self.browser_search.cancel()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -403,7 +444,9 @@ def _late_work(
     """What no page needs until pages are rendered: the exports, written into `export_folder`, and similar
     incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and returns values."""
     for name, content in export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls).items():
-        Path(export_folder, name).write_bytes(content.encode("utf-8"))
+        target = Path(export_folder, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8"))
     if similar_limit <= 0:
         return LateResults({})
     from pmkb.search.similarity import SearchIndexError, similar_incidents

@@ -14,6 +14,7 @@ from functools import partial
 from pmkb.core.catalog import Catalog, chronological_key, newest_first
 from pmkb.core.model import Postmortem
 from pmkb.site import exports
+from pmkb.site.explorer import EXPLORER_SRC, EXPLORER_TITLE, INCIDENT_INDEX, explorer_view, incident_index
 from pmkb.site.facets import PAGED_FACETS, YEARS, Facet, facet_values
 from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, build_guide
 from pmkb.site.views import (
@@ -113,6 +114,7 @@ def build_site(
     pages = [
         GeneratedPage(INCIDENTS_SRC, "All incidents", _incidents_view(builder, listed), in_nav=True),
         GeneratedPage(ACTION_ITEMS_SRC, "Open action items", _action_items_view(builder, listed), in_nav=True),
+        GeneratedPage(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
@@ -137,7 +139,7 @@ def build_site(
     return Site(pages, postmortem_views, home, builder)
 
 
-EXPORT_NAMES = ("postmortems.json", "action-items.json")
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX)
 
 
 def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_urls: bool = True) -> dict[str, str]:
@@ -150,6 +152,8 @@ def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_ur
     return {
         "postmortems.json": exports.postmortems_json(listed, url_of),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
+        # The explorer's metadata index: written with the exports (on another core), never a draft.
+        INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
     }
 
 
@@ -221,6 +225,7 @@ def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Cata
             Link("All incidents", "incidents/"),
             Link("Open action items", "action-items/"),
             *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
+            Link(EXPLORER_TITLE, EXPLORER_SRC[: -len("index.md")]),
             Link(GUIDE_TITLE, GUIDE_SRC[: -len("index.md")]),
         ),
     )

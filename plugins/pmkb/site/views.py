@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from pmkb.core.model import ActionItem, Postmortem, human_duration
 from pmkb.core.taxonomy import Taxonomy
+from pmkb.site.explorer import ExplorerLink, explorer_link
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
 
 UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
@@ -100,6 +101,7 @@ class FacetValueView:
     contributing: tuple[IncidentRow, ...]
     median_time_to_resolve: str
     open_actions: tuple[ActionRow, ...]
+    explore: tuple[ExplorerLink, ...] = ()  # "Search within these incidents": the explorer, pre-filtered
     kind: str = "facet-value"
 
 
@@ -284,6 +286,10 @@ class ViewBuilder:
                     seen.add((postmortem.id, item.index))
                     open_actions.append(self.action_row(item, postmortem))
         median_seconds = value.median_time_to_resolve_seconds
+        # The explorer's parameter is the facet's singular name (cause, severity, service, tag).
+        explore = [explorer_link(self.url_of, "Search within these incidents", **{value.facet.singular: value.slug})]
+        if value.facet is CAUSES and value.contributing:
+            explore.append(explorer_link(self.url_of, "Search where it contributed", contributing=value.slug))
         return FacetValueView(
             title=f"{value.facet.singular.capitalize()}: {value.title}",
             value=value,
@@ -293,6 +299,7 @@ class ViewBuilder:
             contributing=tuple(self.incident_row(p, "contributing") for p in value.contributing),
             median_time_to_resolve=human_duration(timedelta(seconds=median_seconds)) if median_seconds else "",
             open_actions=tuple(sort_action_rows(open_actions)),
+            explore=tuple(explore),
         )
 
 

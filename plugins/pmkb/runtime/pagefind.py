@@ -1,0 +1,218 @@
+"""Pagefind's indexer, fed page by page while MkDocs builds, on another core.
+
+The Pagefind binary (from the `pagefind[bin]` wheel: nothing is downloaded at run time) runs as a service: its
+standard input takes base64-encoded JSON requests, each followed by a comma, and its standard output answers the
+same way. The `pagefind` Python package speaks this protocol through asyncio, but its reply loop sleeps 0.1 s per
+answer, so a page costs 0.1 s (8 minutes at 5,000 postmortems); this module speaks it directly. Requests are
+written by a thread and answers read by another, so `add` never blocks the build: the service parses and indexes
+each page while MkDocs converts and renders the next ones, and `write` has it write its files while MkDocs still
+renders pages. `finish` waits for the files, then reads back which Pagefind page id each URL got (the explorer
+maps Pagefind's results to its own index by that id).
+
+Nothing here knows MkDocs: the plugin decides which pages are indexed and what each one holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+FRAGMENT_SIGNATURE = b"pagefind_dcd"  # each fragment file: gzip("pagefind_dcd" + JSON)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    pages: int
+    cpu_seconds: float  # the Pagefind process's own user + system time
+    peak_mb: float  # its peak resident memory
+    waited_seconds: float  # how long `finish` waited for it (the part the build did not overlap)
+
+
+class PagefindError(RuntimeError):
+    """The indexer could not start, failed, or stopped: the message says why, in one line."""
+
+
+def pagefind_executable() -> Path:
+    """The Pagefind binary: PAGEFIND_BINARY_PATH, else the one in the `pagefind_bin` wheel, else on the PATH."""
+    explicit = os.environ.get("PAGEFIND_BINARY_PATH")
+    if explicit:
+        return Path(explicit)
+    try:
+        from pagefind_bin import get_executable  # the `pagefind[bin]` extra
+
+        return Path(get_executable())
+    except ImportError:
+        pass
+    import shutil
+
+    found = shutil.which("pagefind_extended") or shutil.which("pagefind")
+    if found is None:
+        raise PagefindError("the Pagefind binary is missing: install pmkb's dependency `pagefind[bin]`")
+    return Path(found)
+
+
+class PagefindIndexer:
+    """One index, built by one `pagefind --service` process.
+
+    `add` queues a page (its site-relative URL and an HTML document) and returns at once; `write` asks for the
+    files once every page is queued; `finish` waits for them and returns {url: Pagefind page id}. `cancel` stops
+    the process; it is safe to call at any time, more than once.
+    """
+
+    def __init__(self, *, language: str = "en", exclude_selectors: tuple[str, ...] = ()) -> None:
+        try:
+            self._process = subprocess.Popen(
+                [os.fspath(pagefind_executable()), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            raise PagefindError(f"cannot start Pagefind: {error}") from error
+        self._next_id = 0
+        self._answers: dict[int, dict] = {}
+        self._failure: str | None = None
+        self._done = threading.Condition()
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._output: str | None = None
+        self._write_request: int | None = None
+        self._reader = threading.Thread(target=self._read, name="pagefind-reader", daemon=True)
+        self._writer = threading.Thread(target=self._write, name="pagefind-writer", daemon=True)
+        self._reader.start()
+        self._writer.start()
+        config = {"force_language": language, "exclude_selectors": list(exclude_selectors)}
+        answer = self._wait(self._send({"type": "NewIndex", "config": config}))
+        self._index_id = answer["index_id"]
+        self.pages = 0
+        self.stats: IndexStats | None = None
+
+    # -- the protocol -------------------------------------------------------------------------------------------
+
+    def _send(self, payload: dict) -> int:
+        self._next_id += 1
+        message = json.dumps({"message_id": self._next_id, "payload": payload}, ensure_ascii=False)
+        self._outbox.put(base64.b64encode(message.encode("utf-8")) + b",")
+        return self._next_id
+
+    def _write(self) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            while (message := self._outbox.get()) is not None:
+                stdin.write(message)
+                if self._outbox.empty():
+                    stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self._fail("Pagefind stopped while pages were being sent")
+
+    def _read(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        pending = b""
+        while chunk := stdout.read1(1 << 16):
+            pending += chunk
+            *messages, pending = pending.split(b",")
+            for message in messages:
+                try:
+                    answer = json.loads(base64.b64decode(message))
+                except ValueError:
+                    continue  # not an answer (the service logs nothing else on stdout, but never trust that)
+                payload = answer.get("payload") or {}
+                message_id = answer.get("message_id")
+                if payload.get("type") == "Error":
+                    # A page Pagefind cannot read fails the index: no silently missing incident.
+                    self._fail(f"Pagefind: {payload.get('message', 'unknown error')}")
+                elif message_id is not None:
+                    with self._done:
+                        self._answers[message_id] = payload
+                        self._done.notify_all()
+        self._fail("Pagefind stopped unexpectedly")
+
+    def _fail(self, reason: str) -> None:
+        with self._done:
+            if self._failure is None:
+                self._failure = reason
+            self._done.notify_all()
+
+    def _wait(self, message_id: int) -> dict:
+        with self._done:
+            while message_id not in self._answers:
+                if self._failure is not None:
+                    raise PagefindError(self._failure)
+                self._done.wait()
+            return self._answers.pop(message_id)
+
+    # -- the index ----------------------------------------------------------------------------------------------
+
+    def add(self, url: str, html: str) -> None:
+        """Index one page. `url` is what search results link to (site-relative, with a leading '/')."""
+        self._send({"type": "AddFile", "index_id": self._index_id, "url": url, "file_contents": html})
+        self.pages += 1
+
+    def write(self, output: str | os.PathLike) -> None:
+        """Have Pagefind write the index into `output` (replaced), after every page queued so far."""
+        self._output = os.fspath(output)
+        request = {"type": "WriteFiles", "index_id": self._index_id, "output_path": self._output}
+        self._write_request = self._send(request)
+
+    def finish(self) -> dict[str, str]:
+        """Wait until the index is written; return {url: Pagefind's page id} of every page indexed."""
+        if self._write_request is None or self._output is None:
+            raise PagefindError("finish() before write()")
+        start = time.perf_counter()
+        try:
+            self._wait(self._write_request)
+        finally:
+            usage = self._stop()
+        if usage is not None:
+            cpu = usage.ru_utime + usage.ru_stime
+            self.stats = IndexStats(self.pages, cpu, usage.ru_maxrss / 1024, time.perf_counter() - start)
+        return fragment_ids(Path(self._output))
+
+    def cancel(self) -> None:
+        self._stop()
+
+    def _stop(self):
+        """End the service; its resource usage (os.wait4), or None if it had already been collected."""
+        self._outbox.put(None)
+        process = self._process
+        usage = None
+        if process.returncode is None:
+            process.terminate()  # first: a writer blocked on a full pipe gets EPIPE instead of holding its lock
+            deadline = time.monotonic() + 10
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    process.returncode = os.waitstatus_to_exitcode(status)
+                    break
+                if time.monotonic() > deadline:
+                    process.kill()
+                    _, status, usage = os.wait4(process.pid, 0)
+                    process.returncode = os.waitstatus_to_exitcode(status)
+                    break
+                time.sleep(0.005)
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        return usage
+
+
+def fragment_ids(output: Path) -> dict[str, str]:
+    """{page url: Pagefind page id} from an index's fragment files (a result's `id` is its fragment's name)."""
+    ids: dict[str, str] = {}
+    for path in (output / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        if data.startswith(FRAGMENT_SIGNATURE):
+            ids[json.loads(data[len(FRAGMENT_SIGNATURE) :])["url"]] = path.name[: -len(".pf_fragment")]
+    return ids
