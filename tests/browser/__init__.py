@@ -1,0 +1,1 @@
+"""Real-browser tests (Playwright driving the system Chromium); fixtures in conftest.py."""
