@@ -4,7 +4,8 @@
 
 writes a complete knowledge base into OUT_DIR:
 
-- `mkdocs.yml`: Material with plugins `search` and `pmkb` (its templates ship in the package);
+- `mkdocs.yml`: Material with the `pmkb` plugin (its templates ship in the package; its Pagefind index replaces
+  Material's `search`);
 - `mkdocs-plain.yml`: the baseline, the same Markdown built by plain Material (plugins: `search` only, the nav
   reduced to the home page, MkDocs told not to log the thousands of pages left out of the nav);
 - `postmortems/YYYY/YYYY-MM-DD-slug.md`: N postmortems, oldest first, each with every SPEC field in use, bodies of
@@ -650,7 +651,8 @@ def _config(plain: bool) -> dict:
             "features": ["navigation.indexes", "search.highlight", "content.tooltips"],
             "palette": [{"scheme": "default", "primary": "blue grey"}],
         },
-        "plugins": ["search"] if plain else ["search", {"pmkb": {"pages": ["runbooks"], "drafts": False}}],
+        # pmkb as shipped: Pagefind (run by the plugin) replaces Material's search, which the baseline keeps.
+        "plugins": ["search"] if plain else [{"pmkb": {"pages": ["runbooks"], "drafts": False}}],
         "markdown_extensions": _MARKDOWN_EXTENSIONS,
     }
     if plain:
