@@ -17,6 +17,7 @@ import pytest
 from conftest import KB, front_matter, render_postmortem
 from pmkb.core.catalog import DEFAULT_PAGE_DIRS, RESERVED_NAMES, Catalog, FileChecker, build_catalog, discover
 from pmkb.core.taxonomy import default_taxonomy
+from pmkb.site.explorer import PAGEFIND_FOLDER
 from pmkb.site.exports import action_items_json, postmortems_json
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, YEARS, facet_values
 from pmkb.site.guide import GuideView
@@ -396,6 +397,7 @@ def test_home_view_counts(site) -> None:
         "severities/",
         "services/",
         "tags/",
+        "search/",
         "guide/",
     ]
 
@@ -424,6 +426,7 @@ def test_every_generated_page_with_its_url_and_title(site, catalog: Catalog) -> 
         "tags/bgp/": "Tag: bgp",
         "tags/redis/": "Tag: redis",
         "tags/thundering-herd/": "Tag: thundering-herd",
+        "search/": "Search incidents",
         "guide/": "How to write a postmortem",
     }
     expected.update({f"causes/{e.slug}/": f"Cause: {e.title}" for e in taxonomy.causes})
@@ -439,6 +442,7 @@ def test_nav_holds_the_index_pages_only(site) -> None:
     assert site.nav() == [
         ("All incidents", "incidents/index.md"),
         ("Open action items", "action-items/index.md"),
+        ("Search incidents", "search/index.md"),
         ("Root causes", "causes/index.md"),
         ("Severities", "severities/index.md"),
         ("Services", "services/index.md"),
@@ -450,7 +454,8 @@ def test_nav_holds_the_index_pages_only(site) -> None:
 
 def test_every_generated_url_is_reserved_so_no_postmortem_can_collide(site) -> None:
     tops = {p.src_uri.split("/", 1)[0] for p in site.pages}
-    assert tops | set(EXPORT_NAMES) == set(RESERVED_NAMES)
+    exports = {name.split("/", 1)[0] for name in EXPORT_NAMES}
+    assert tops | exports | {PAGEFIND_FOLDER} == set(RESERVED_NAMES)
 
 
 def test_pages_of_drafts_and_values_only_drafts_use(catalog: Catalog) -> None:
@@ -508,7 +513,7 @@ ACTION_RECORD_KEYS = ["incident", "incident_title", "url", "index", *ACTION_ITEM
 
 def test_postmortems_export_records(catalog: Catalog) -> None:
     files = export_files(catalog)
-    assert list(files) == ["postmortems.json", "action-items.json"]
+    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json"]
     records = json.loads(files["postmortems.json"])
     assert [r["id"] for r in records] == [ROUTER, STAMPEDE, DNS, QUOTA]  # newest first, no draft
     for record in records:

@@ -54,6 +54,7 @@ def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) 
 # Where pmkb writes generated pages and exports: a postmortem there would be silently replaced or would collide.
 RESERVED_NAMES = frozenset(
     {"incidents", "action-items", "guide", "causes", "severities", "services", "tags"}
+    | {"search", "pagefind"}  # the explorer and its metadata index; Pagefind's index
     | {"postmortems.json", "action-items.json"}
 )
 
