@@ -331,7 +331,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             page.title or "",
             html,
             self.views.get(src_uri),
-            is_postmortem=is_postmortem(src_uri, self.config.pages),
+            is_postmortem=is_postmortem(src_uri, normalize_page_dirs(self.config.pages)),
         )
         return html
 

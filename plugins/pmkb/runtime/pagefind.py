@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import os
 import queue
@@ -46,7 +47,7 @@ def pagefind_executable() -> Path:
     if explicit:
         return Path(explicit)
     try:
-        from pagefind_bin import get_executable  # the `pagefind[bin]` extra
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]  # the `pagefind[bin]` extra
 
         return Path(get_executable())
     except ImportError:
@@ -115,7 +116,7 @@ class PagefindIndexer:
 
     def _read(self) -> None:
         stdout = self._process.stdout
-        assert stdout is not None
+        assert isinstance(stdout, io.BufferedReader)  # Popen's default buffering
         pending = b""
         while chunk := stdout.read1(1 << 16):
             pending += chunk
