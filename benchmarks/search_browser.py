@@ -80,7 +80,9 @@ def words(root: Path) -> tuple[str, str, str]:
         counts.update({w.lower() for w in re.findall(r"[A-Za-z]{5,}", path.read_text(encoding="utf-8"))})
     n = len(list((root / corpus.DOCS).rglob("*.md")))
     common = next(w for w, c in counts.most_common() if c < 0.6 * n)  # frequent, but not in every page
-    rare = sorted(w for w, c in counts.items() if c in (2, 3))[len(counts) // 7 % 50]
+    fewest = min(c for c in counts.values() if c >= 2)  # the generator's vocabulary saturates at 5,000
+    candidates = sorted(w for w, c in counts.items() if c == fewest)
+    rare = candidates[len(candidates) // 2]
     return common, rare, common[:3]
 
 
@@ -137,16 +139,23 @@ def click_filter(page) -> dict:
     return {"click_s": round(seconds, 3), "click_kb": round(sum(fetched) / 1024)}
 
 
-def bench(n: int, work: Path, rounds: int, browser) -> dict:
+def bench(n: int, work: Path, rounds: int, browser, reuse: bool = False) -> dict:
     root = work / f"kb-{n}"
     if not (root / corpus.CONFIG).is_file():
         corpus.generate(root, n)
     result: dict = {"n": n, "builds": {"pmkb": [], "plain": []}}
-    for _ in range(rounds):
-        for variant in ("pmkb", "plain"):
-            result["builds"][variant].append(build(root, variant, work / f"site-{n}-{variant}"))
-            print(f"  {n}: {variant} build {result['builds'][variant][-1]}", flush=True)
-    result["rss_mb"] = {v: round(peak_rss_mb(root, v, work / f"site-{n}-{v}")) for v in ("pmkb", "plain")}
+    saved = work / f"builds-{n}.json"
+    if reuse and saved.is_file():
+        result.update(json.loads(saved.read_text(encoding="utf-8")))
+        print(f"  {n}: builds of an earlier run reused: {result['builds']}", flush=True)
+    else:
+        for _ in range(rounds):
+            for variant in ("pmkb", "plain"):
+                result["builds"][variant].append(build(root, variant, work / f"site-{n}-{variant}"))
+                print(f"  {n}: {variant} build {result['builds'][variant][-1]}", flush=True)
+        result["rss_mb"] = {v: round(peak_rss_mb(root, v, work / f"site-{n}-{v}")) for v in ("pmkb", "plain")}
+        print(f"  {n}: peak RSS {result['rss_mb']}", flush=True)
+        saved.write_text(json.dumps({"builds": result["builds"], "rss_mb": result["rss_mb"]}), encoding="utf-8")
     pm, plain = work / f"site-{n}-pmkb", work / f"site-{n}-plain"
     result["sizes_kb"] = {
         "incidents.json": round((pm / "search/incidents.json").stat().st_size / 1024),
@@ -234,7 +243,10 @@ def report(results: list[dict]) -> str:
         "Pagefind's wait as a share of the build",
         lambda r: f"{r['builds']['pmkb'][-1]['waited'] / r['builds']['pmkb'][-1]['seconds']:.0%}",
     )
-    row("peak RSS of the build, pmkb / plain (MB)", lambda r: f"{r['rss_mb']['pmkb']} / {r['rss_mb']['plain']}")
+    row(
+        "peak RSS of the build, pmkb / plain (MB)",
+        lambda r: f"{r['rss_mb']['pmkb']} / {r['rss_mb']['plain']}" if r.get("rss_mb") else "not measured",
+    )
     for name in results[0]["sizes_kb"]:
         row(f"{name} (KB)", lambda r, name=name: str(r["sizes_kb"][name]))
     row("query words (common, rare, prefix)", lambda r: ", ".join(r["words"].values()))
@@ -246,6 +258,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--rounds", type=int, default=1, help="alternating build rounds per size (default 1)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and sites (default: a temp dir)")
+    parser.add_argument("--reuse-builds", action="store_true", help="keep the sites and build figures in --work")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="pmkb-search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -255,7 +268,7 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for n in args.n:
-            results.append(bench(n, work, args.rounds, browser))
+            results.append(bench(n, work, args.rounds, browser, args.reuse_builds))
         browser.close()
     (work / "search_browser.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(report(results))
