@@ -78,7 +78,7 @@ def test_overdue_items_are_reported_but_never_fail_strict(kb):
     kb.add(PID, action_items=[{"title": "Fix", "owner": "sre", "status": "open", "due": "2020-01-01"}])
     result = kb.cli("lint", "--strict")
     assert result.returncode == 0
-    assert "warning: overdue: action item 'Fix'" in result.stdout
+    assert 'warning: overdue: action item 1, "Fix" (sre, open) was due 2020-01-01' in result.stdout
 
 
 def test_paths_limit_the_report_to_those_files(kb):

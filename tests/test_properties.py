@@ -287,7 +287,7 @@ class PyYamlPositions:
                 break
             node = child
         else:
-            if diagnostic.message.startswith("unknown key") and key_node is not None:
+            if "unknown key " in diagnostic.message and key_node is not None:
                 node = key_node
         index = node.start_mark.index
         line_start = self.yaml_text.rfind("\n", 0, index) + 1

@@ -15,9 +15,10 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from pmkb.core.diagnostics import Diagnostic, Level, sort_diagnostics
-from pmkb.core.model import Postmortem
+from pmkb.core.model import OPEN_STATUSES, Postmortem
 from pmkb.core.options import DEFAULT_PAGE_DIRS
 from pmkb.core.source import read_front_matter
+from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.core.validate import FileCheck, validate_front_matter
 from pmkb.runtime.collector import collector_paused
@@ -316,13 +317,14 @@ def build_catalog(
             diagnostics.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "id", problem))
 
     ids = frozenset(id_counts)
+    # A runbook is an ordinary page: suggesting a postmortem for a mistyped runbook would mislead.
+    plain_pages = pages - {ref.src_uri for ref in postmortem_refs}
     valid: list[Postmortem] = []
-    for result in checks:
-        postmortem = result.postmortem
-        if postmortem is None:
-            continue
-        diagnostics.extend(_cross_file(postmortem, result, ids, pages, today))
-        valid.append(postmortem)
+    # Cross-file rules run on every file's valid parts, errors elsewhere in it or not: one run shows everything.
+    for ref, result in zip(postmortem_refs, checks, strict=True):
+        diagnostics.extend(_cross_file(ref, result, ids, pages, plain_pages, today))
+        if result.postmortem is not None:
+            valid.append(result.postmortem)
     return Catalog(
         postmortems=tuple(newest_first(valid)),
         diagnostics=tuple(sort_diagnostics(diagnostics)),
@@ -333,29 +335,27 @@ def build_catalog(
 
 
 def _cross_file(
-    postmortem: Postmortem, result: FileCheck, ids: frozenset[str], pages: set[str], today: date
+    ref: SourceRef, result: FileCheck, ids: frozenset[str], pages: set[str], plain_pages: set[str], today: date
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-
-    def report(level: Level, where: str, message: str, time_dependent: bool = False) -> None:
-        found.append(Diagnostic.at(postmortem.path, result.at(where), level, where, message, time_dependent))
-
-    for index, related in enumerate(postmortem.related):
-        where = f"related.{index}"
-        if related == postmortem.id:
-            report(Level.ERROR, where, f"related lists this postmortem itself ('{related}')")
-        elif related not in ids:
-            report(Level.ERROR, where, f"related '{related}' names no postmortem in the knowledge base")
-    for index, runbook in enumerate(postmortem.runbooks):
-        if runbook not in pages:
-            report(Level.ERROR, f"runbooks.{index}", f"runbooks '{runbook}' names no page under the content folder")
-    for item in postmortem.action_items:
-        if item.is_overdue(today):
-            assert item.due is not None
-            report(
-                Level.WARNING,
-                f"action_items.{item.index}.due",
-                f"overdue: action item '{item.title}' ({item.owner}, {item.status}) was due {item.due.isoformat()}",
-                time_dependent=True,
-            )
+    for reference in result.references:
+        where, value = reference.field, reference.value
+        if where.startswith("related."):
+            if value == ref.id:
+                message = f"related lists this postmortem itself ('{value}')"
+            elif value not in ids:
+                hint = did_you_mean(value, ids - {ref.id})
+                message = f"related '{value}' names no postmortem in the knowledge base{hint}"
+            else:
+                continue
+        elif value not in pages:
+            hint = did_you_mean(value, plain_pages)
+            message = f"runbooks '{value}' names no page under the content folder{hint}"
+        else:
+            continue
+        found.append(Diagnostic.at(ref.display_path, reference.position, Level.ERROR, where, message))
+    for item in result.dues:
+        if item.status in OPEN_STATUSES and item.due < today:
+            message = f"overdue: {item.label} ({item.owner}, {item.status}) was due {item.due.isoformat()}"
+            found.append(Diagnostic.at(ref.display_path, item.position, Level.WARNING, item.field, message, True))
     return found

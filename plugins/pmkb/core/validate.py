@@ -7,15 +7,15 @@ file content.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
 from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
-from pmkb.core.model import ActionItem, Impact, Postmortem, Timeline
+from pmkb.core.model import OPEN_STATUSES, ActionItem, Impact, Postmortem, Timeline
+from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
 from pmkb.core.yaml_positions import LoadedYaml
 
@@ -24,21 +24,43 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: `$`
 _FILE_DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
 _MAX_INT = 2**63 - 1  # what JSON consumers and databases can hold; beyond it str() may even refuse the number
+_ITEM_PATH_RE = re.compile(r"action_items\.([0-9]+)(?:\.(.+))?")  # used with fullmatch
+_ITEMS = "action_items"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One valid entry of `related` or `runbooks`, kept for the rules that need the whole knowledge base."""
+
+    field: str  # `related.2`
+    value: str
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """An action item whose status and due date are valid: enough for the overdue rule, whatever else is wrong."""
+
+    field: str  # `action_items.0.due`
+    label: str  # `action item 1, "Add request coalescing"`
+    owner: str
+    status: str
+    due: date
+    position: Position
 
 
 @dataclass(slots=True)
 class FileCheck:
     """What validating one file yields: the postmortem (None when it has errors) and its diagnostics.
 
-    `anchors` keeps the positions that knowledge-base-wide rules report at (related, runbooks, due dates).
+    `references` and `dues` are the valid parts that knowledge-base-wide rules check (related, runbooks, overdue
+    items). They are kept for files with errors too, so one lint run reports everything that can be known.
     """
 
     postmortem: Postmortem | None
     diagnostics: list[Diagnostic]
-    anchors: dict[str, Position] = field(default_factory=dict)
-
-    def at(self, path: str) -> Position:
-        return self.anchors.get(path) or self.anchors.get("", Position(1, 1))
+    references: tuple[Reference, ...] = ()
+    dues: tuple[DueItem, ...] = ()
 
 
 def _show_exact(value: str) -> str:
@@ -54,6 +76,19 @@ class _Checker:
         self.status = status
         self.diagnostics: list[Diagnostic] = []
 
+    def label(self, where: str) -> str:
+        """How a message names the value at `where`: an action item by its number and title, so the author finds
+        it at once (`action item 2, "Alert on Boskos health": status ...`); other paths as they are."""
+        prefix, local = self.split_label(where)
+        return f"{prefix}{local}" if local else prefix.removesuffix(": ")
+
+    def split_label(self, where: str) -> tuple[str, str]:
+        """(`action item 2, "Title": `, `status`) for `action_items.1.status`; ("", where) for other paths."""
+        match = _ITEM_PATH_RE.fullmatch(where)
+        if match is None:
+            return "", where
+        return item_label(self.loaded.value, int(match.group(1))) + ": ", match.group(2) or ""
+
     def report(self, level: Level, where: str, message: str, position: Position | None = None) -> None:
         position = position or self.loaded.position_of(where)
         self.diagnostics.append(Diagnostic.at(self.path, position, level, where, message))
@@ -66,7 +101,7 @@ class _Checker:
         return _CHECKS[spec.kind](self, spec, value, where)
 
     def wrong_type(self, where: str, expected: str, value: object) -> object:
-        return self.error(where, f"{where} must be {expected}, got {type_name(value)}")
+        return self.error(where, f"{self.label(where)} must be {expected}, got {type_name(value)}")
 
     def check_mapping(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, dict):
@@ -83,16 +118,17 @@ class _Checker:
                 when = "" if child.required is Required.ALWAYS else f" ({child.required.value})"
                 state = "is empty" if child.name in value else "is missing"
                 position = self.loaded.position_of(child_path if child.name in value else where)
-                self.report(Level.ERROR, child_path, f"required key '{child_path}' {state}{when}", position)
+                prefix, local = self.split_label(child_path)
+                self.report(Level.ERROR, child_path, f"{prefix}required key '{local}' {state}{when}", position)
                 result[child.name] = _INVALID
         for key in value:
             if key not in spec.names:
                 known = [child.name for child in spec.fields]
                 key_path = f"{where}.{key}" if where else key
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+                hint = did_you_mean(key, known) or f"; known keys: {', '.join(known)}"
                 position = self.loaded.key_position(key_path) or self.loaded.position_of(key_path)
-                message = f"unknown key '{_show_exact(key)}'{hint}"
+                prefix = self.split_label(key_path)[0] if where else ""
+                message = f"{prefix}unknown key '{_show_exact(key)}'{hint}"
                 self.report(Level.WARNING, printable(key_path), message, position)
         return result
 
@@ -103,16 +139,17 @@ class _Checker:
             return self.error(where, f"{where} must be a list of {spec.item.name} values, got {type_name(value)}{hint}")
         if len(value) < spec.min_items:
             return self.error(where, f"{where} must list at least {spec.min_items} {spec.item.name}")
-        items = [self.check(spec.item, item, f"{where}.{index}") for index, item in enumerate(value)]
-        return _INVALID if any(item is _INVALID for item in items) else items
+        # Entries keep their own verdicts (_INVALID where wrong): the rules that read the others still run.
+        return [self.check(spec.item, item, f"{where}.{index}") for index, item in enumerate(value)]
 
     def check_text(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, str):
             return self.wrong_type(where, "text", value)
         if not value.strip():
-            return self.error(where, f"{where} must not be empty")
+            return self.error(where, f"{self.label(where)} must not be empty")
         if spec.max_length is not None and len(value) > spec.max_length:
-            return self.error(where, f"{where} is {len(value)} characters long; at most {spec.max_length} allowed")
+            message = f"{self.label(where)} is {len(value)} characters long; at most {spec.max_length} allowed"
+            return self.error(where, message)
         return value.strip()
 
     def check_slug(self, spec: Field, value: object, where: str) -> object:
@@ -126,24 +163,24 @@ class _Checker:
 
     def check_choice(self, spec: Field, value: object, where: str) -> object:
         allowed = self.taxonomy.slugs(spec.taxonomy) if spec.taxonomy else spec.choices
+        name = self.label(where)
         if not isinstance(value, str):
-            return self.error(where, f"{where} must be one of {', '.join(allowed)}, got {type_name(value)}")
+            return self.error(where, f"{name} must be one of {', '.join(allowed)}, got {type_name(value)}")
         if value in allowed:
             return value
-        same_case = [choice for choice in allowed if choice.lower() == value.lower()]
-        hint = f"; did you mean '{same_case[0]}'?" if same_case else ""
-        return self.error(where, f"{where} '{_show_exact(value)}' is not one of {', '.join(allowed)}{hint}")
+        hint = did_you_mean(value, allowed)
+        return self.error(where, f"{name} '{_show_exact(value)}' is not one of {', '.join(allowed)}{hint}")
 
     def check_date(self, spec: Field, value: object, where: str) -> object:
         if isinstance(value, datetime):
-            return self.error(where, f"{where} must be a date (YYYY-MM-DD), got a timestamp")
+            return self.error(where, f"{self.label(where)} must be a date (YYYY-MM-DD), got a timestamp")
         if isinstance(value, date):
             return value
         if isinstance(value, str) and _DATE_RE.fullmatch(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
-                return self.error(where, f"{where} '{value}' is not a real calendar date")
+                return self.error(where, f"{self.label(where)} '{value}' is not a real calendar date")
         return self.wrong_type(where, "a date (YYYY-MM-DD)", value)
 
     def check_timestamp(self, spec: Field, value: object, where: str) -> object:
@@ -185,7 +222,7 @@ class _Checker:
         except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            return self.error(where, f"{where} '{shown(value)}' is not an http(s) URL")
+            return self.error(where, f"{self.label(where)} '{shown(value)}' is not an http(s) URL")
         return value
 
     def check_page(self, spec: Field, value: object, where: str) -> object:
@@ -203,23 +240,40 @@ class _Checker:
 _CHECKS = {kind: getattr(_Checker, f"check_{kind.value}") for kind in Kind}
 
 
+def item_label(data: object, index: int) -> str:
+    """`action item 2, "Alert on Boskos health"` (1-based, as `pmkb actions` numbers items); without the title
+    when the item has none that can be shown."""
+    label = f"action item {index + 1}"
+    items = data.get(_ITEMS) if isinstance(data, dict) else None
+    item = items[index] if isinstance(items, list) and index < len(items) else None
+    title = item.get("title") if isinstance(item, dict) else None
+    if isinstance(title, str) and title.strip():
+        label += f', "{shown(" ".join(title.split()))}"'
+    return label
+
+
 def validate_front_matter(
     loaded: LoadedYaml, *, path: str, src_uri: str, file_id: str, taxonomy: Taxonomy
 ) -> FileCheck:
-    """All per-file rules of SPEC section 2. Never raises on any input the YAML loader produced."""
+    """All per-file rules of SPEC section 2. Never raises on any input the YAML loader produced.
+
+    Each rule runs on whatever parts of the file are valid: an invalid value only silences the rules that read it.
+    """
     data = loaded.value if isinstance(loaded.value, dict) else {}
     checker = _Checker(loaded, path, taxonomy, data.get("status"))
     values = checker.check(POSTMORTEM, loaded.value, "")
-    anchors = {"": loaded.position_of("")}
+    references: tuple[Reference, ...] = ()
+    dues: tuple[DueItem, ...] = ()
     if isinstance(values, dict):
         _check_relations(checker, values, file_id)
-        for key in ("related", "runbooks"):
-            for index in range(len(values.get(key) or []) if values.get(key) is not _INVALID else 0):
-                anchors[f"{key}.{index}"] = loaded.position_of(f"{key}.{index}")
-        items = values.get("action_items")
-        if isinstance(items, list):
-            for index in range(len(items)):
-                anchors[f"action_items.{index}.due"] = loaded.position_of(f"action_items.{index}.due")
+        references = tuple(
+            Reference(f"{key}.{index}", value, loaded.position_of(f"{key}.{index}"))
+            for key in ("related", "runbooks")
+            if isinstance(values.get(key), list)
+            for index, value in enumerate(values[key])
+            if isinstance(value, str)
+        )
+        dues = _due_items(checker, values)
     if not _SAFE_ID_RE.fullmatch(file_id):
         checker.report(
             Level.WARNING,
@@ -229,8 +283,26 @@ def validate_front_matter(
             Position(1, 1),
         )
     if has_errors(checker.diagnostics) or not isinstance(values, dict):
-        return FileCheck(None, checker.diagnostics, anchors)
-    return FileCheck(_build(values, file_id, src_uri, path), checker.diagnostics, anchors)
+        return FileCheck(None, checker.diagnostics, references, dues)
+    return FileCheck(_build(values, file_id, src_uri, path), checker.diagnostics, references, dues)
+
+
+def _due_items(checker: _Checker, values: dict[str, object]) -> tuple[DueItem, ...]:
+    """The action items whose status and due date are valid (the overdue rule needs nothing else)."""
+    items = values.get(_ITEMS)
+    if not isinstance(items, list):
+        return ()
+    found = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        status, due, owner = item.get("status"), item.get("due"), item.get("owner")
+        if isinstance(status, str) and isinstance(due, date):
+            where = f"{_ITEMS}.{index}.due"
+            owner_text = owner if isinstance(owner, str) else "no owner"
+            label = item_label(checker.loaded.value, index)
+            found.append(DueItem(where, label, owner_text, status, due, checker.loaded.position_of(where)))
+    return tuple(found)
 
 
 def _check_relations(checker: _Checker, values: dict[str, object], file_id: str) -> None:
@@ -266,23 +338,26 @@ def _check_relations(checker: _Checker, values: dict[str, object], file_id: str)
                 f"file name starts with {file_date.group(1)} but date is "
                 f"{day.isoformat()}; rename the file or fix the date",
             )
-    items = values.get("action_items")
+    items = values.get(_ITEMS)
     if values.get("status") == "published" and isinstance(items, list) and not items:
-        if not values.get("no_action_items"):
+        no_items = values.get("no_action_items")
+        if not no_items:  # an invalid reason has its own diagnostic already
             checker.error(
-                "action_items",
+                _ITEMS,
                 "a published postmortem needs action items, or 'no_action_items: <reason>' saying why there are none",
             )
     if isinstance(items, list):
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            if item.get("priority") == "high" and item.get("status") in ("open", "in-progress") and not item.get("due"):
-                where = f"action_items.{index}.due"
+            # Read only valid values: an item whose own status is wrong cannot say whether it needs a date.
+            if item.get("priority") == "high" and item.get("status") in OPEN_STATUSES and item.get("due") is None:
+                where = f"{_ITEMS}.{index}.due"
+                prefix = checker.split_label(where)[0]
                 checker.report(
                     Level.ERROR,
                     where,
-                    f"{where} is required: the item is high priority and {item['status']}",
+                    f"{prefix}due is required: the item is high priority and {item['status']}",
                     checker.loaded.position_of(where),
                 )
 
