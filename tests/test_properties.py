@@ -30,6 +30,7 @@ from pmkb.core.diagnostics import printable as printable_field
 from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES
 from pmkb.core.source import read_front_matter
 from pmkb.core.taxonomy import default_taxonomy
+from pmkb.core.template import NOT_A_REASON, PLACEHOLDER_AUTHOR, PLACEHOLDER_CAUSE, PLACEHOLDER_SERVICE, TODO_MARKER
 from pmkb.core.yaml_positions import load_yaml
 
 settings.register_profile(
@@ -103,7 +104,13 @@ NASTY = st.sampled_from(
 
 def clean_text(max_size: int) -> st.SearchStrategy[str]:
     pieces = st.lists(st.one_of(st.text(TEXT_CHARS, min_size=1, max_size=20), NASTY), min_size=1, max_size=6)
-    return pieces.map("".join).map(str.strip).filter(lambda t: 0 < len(t) <= max_size)
+    return pieces.map("".join).map(str.strip).filter(lambda t: 0 < len(t) <= max_size and not is_placeholder(t))
+
+
+def is_placeholder(text: str) -> bool:
+    """What the publish gate refuses in a published postmortem: pmkb new's placeholders, a non-reason."""
+    folded = " ".join(text.split()).strip(" .!").casefold()
+    return text.startswith(TODO_MARKER) or folded in NOT_A_REASON or text == PLACEHOLDER_AUTHOR
 
 
 SLUG = st.from_regex(r"[a-z0-9][a-z0-9-]{0,15}", fullmatch=True)
@@ -158,8 +165,11 @@ def valid_front_matters(draw, statuses=("draft", "in-review", "published")) -> d
         "status": status,
         "severity": draw(st.sampled_from(TAXONOMY.slugs("severities"))),
         "authors": draw(st.lists(clean_text(100), min_size=1, max_size=3)),
-        "services": draw(st.lists(SLUG, min_size=1, max_size=3)),
-        "cause": draw(st.sampled_from(TAXONOMY.slugs("causes"))),
+        "services": draw(st.lists(SLUG.filter(lambda slug: slug != PLACEHOLDER_SERVICE), min_size=1, max_size=3)),
+        # Past the draft stage the placeholder cause is refused by the publish gate.
+        "cause": draw(
+            st.sampled_from([c for c in TAXONOMY.slugs("causes") if status == "draft" or c != PLACEHOLDER_CAUSE])
+        ),
         "impact": {"summary": draw(clean_text(1000))},
     }
     if status != "draft" or draw(st.booleans()):

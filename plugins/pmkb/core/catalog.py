@@ -14,9 +14,10 @@ from datetime import date
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from pmkb.core.diagnostics import Diagnostic, Level, sort_diagnostics
+from pmkb.core.diagnostics import Diagnostic, Level, has_errors, sort_diagnostics
 from pmkb.core.model import OPEN_STATUSES, Postmortem
 from pmkb.core.options import DEFAULT_PAGE_DIRS
+from pmkb.core.publish_gate import publish_gate
 from pmkb.core.source import read_front_matter
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import Taxonomy
@@ -251,7 +252,14 @@ def check_bytes(raw: bytes, ref: SourceRef, taxonomy: Taxonomy) -> FileCheck:
     document, loaded, diagnostics = read_front_matter(raw, ref.display_path)
     if loaded is None:
         return FileCheck(None, diagnostics)
-    return validate_front_matter(loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy)
+    check = validate_front_matter(loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy)
+    body = document.body if document is not None else None
+    gate = publish_gate(loaded, body, document.body_line if document else 1, path=ref.display_path, taxonomy=taxonomy)
+    if gate:
+        check.diagnostics = [*check.diagnostics, *gate]
+        if has_errors(gate):
+            check.postmortem = None  # an unfinished postmortem is not published, like any other invalid one
+    return check
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class SourceDocument:
     front_matter: str | None
     body: str
     front_matter_line: int  # file line of the first YAML line
+    body_line: int = 1  # file line of the body's first line (MkDocs drops the blank lines before it)
 
     @property
     def has_front_matter(self) -> bool:
@@ -84,7 +85,8 @@ def split_document(text: str, path: str) -> SourceDocument:
     if not _HANDLER.detect(text):
         return SourceDocument(path, None, text, 2)
     front_matter, body = _HANDLER.split(text)
-    return SourceDocument(path, front_matter, body, 2)
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return SourceDocument(path, front_matter, body, 2, body_line)
 
 
 def body_of(raw: bytes, path: str) -> str:

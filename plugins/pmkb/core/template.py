@@ -21,10 +21,19 @@ from pmkb.core.taxonomy import Taxonomy
 
 SLUG_MAX_LENGTH = 60
 FALLBACK_SLUG = "incident"
+COMMENT_WIDTH = 100
+
+# The placeholders a draft starts with. The publish gate (pmkb.core.publish_gate) reads them from here, so what
+# `pmkb new` writes and what a published postmortem may not keep can never drift apart.
+TODO_MARKER = "TODO"  # a text value starting with it is unfinished
 PLACEHOLDER_SERVICE = "unknown-service"
 PLACEHOLDER_CAUSE = "unknown"
-PLACEHOLDER_SUMMARY = "TODO: who was affected, how, and for how long."
-COMMENT_WIDTH = 100
+PLACEHOLDER_AUTHOR = "unknown"  # when neither `git config user.name` nor $USER gives a name
+PLACEHOLDER_SUMMARY = f"{TODO_MARKER}: who was affected, how, and for how long."
+PLACEHOLDER_NO_ACTION_ITEMS = f"{TODO_MARKER}: why this incident needs no follow-up."
+# Answers to "why are there no action items?" that give no reason (compared case-insensitively, without the
+# punctuation around them).
+NOT_A_REASON = frozenset({"", "-", "n/a", "na", "none", "no", "nothing", "nope", "tbd", "todo", "null", "nil"})
 
 BODY_SECTIONS: tuple[tuple[str, str], ...] = (
     ("## Summary", "Two or three sentences: what happened, how we found out, how it was fixed."),
@@ -231,11 +240,16 @@ def _render_field(spec: Field, values: dict[str, str], taxonomy: Taxonomy, today
         lines.extend(_item_example(spec.item, taxonomy, today, indent + "  "))
         return lines
     empty = " []" if spec.kind is Kind.LIST else ""
-    if spec.required is Required.OPTIONAL:
+    if spec.name in _COMMENTED_PLACEHOLDERS:  # uncommented as it is, the publish gate still asks for the real value
+        lines.append(f"{indent}# {spec.name}: {_COMMENTED_PLACEHOLDERS[spec.name]}")
+    elif spec.required is Required.OPTIONAL:
         lines.append(f"{indent}# {spec.name}:{empty}")
     else:  # required once the status moves on: present, empty for now
         lines.append(f"{indent}{spec.name}:")
     return lines
+
+
+_COMMENTED_PLACEHOLDERS = {"no_action_items": yaml_scalar(PLACEHOLDER_NO_ACTION_ITEMS)}
 
 
 def values_for_child(values: dict[str, str], parent: str) -> dict[str, str]:

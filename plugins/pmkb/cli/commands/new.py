@@ -17,6 +17,7 @@ from pmkb.core.diagnostics import format_diagnostics
 from pmkb.core.fields import POSTMORTEM
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
 from pmkb.core.template import (
+    PLACEHOLDER_AUTHOR,
     PLACEHOLDER_CAUSE,
     PLACEHOLDER_SERVICE,
     NewPostmortem,
@@ -42,7 +43,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "  --severity  the least severe severity of the taxonomy (SEV4 with the built-in one)\n"
         f"  --cause     '{PLACEHOLDER_CAUSE}' (the taxonomy's last cause if it has no '{PLACEHOLDER_CAUSE}')\n"
         f"  --service   '{PLACEHOLDER_SERVICE}'\n"
-        "  --author    `git config user.name`, else $USER, else 'unknown'\n"
+        f"  --author    `git config user.name`, else $USER, else '{PLACEHOLDER_AUTHOR}'\n"
         "  --date      today (or PMKB_TODAY)\n"
         "Exit status: 0 written; 1 the file or its id already exists (never overwritten), or the taxonomy has\n"
         "errors; 2 a bad option value (nothing is written)."
@@ -153,7 +154,7 @@ def _authors(values: list[str]) -> tuple[str, ...]:
 
 
 def _default_author(root: Path) -> str:
-    """`git config user.name`, else $USER, else "unknown"."""
+    """`git config user.name`, else $USER, else the placeholder author."""
     item = POSTMORTEM.child("authors").item  # type: ignore[union-attr]
     limit = (item.max_length if item is not None else None) or 100
     try:
@@ -166,7 +167,7 @@ def _default_author(root: Path) -> str:
     for candidate in (name, _one_line(os.environ.get("USER", ""))):
         if candidate and len(candidate) <= limit:
             return candidate
-    return "unknown"
+    return PLACEHOLDER_AUTHOR
 
 
 def _write(project: Project, new: NewPostmortem, taxonomy: Taxonomy) -> int:
