@@ -1,7 +1,9 @@
-"""`pmkb actions [--owner X] [--overdue] [--json]`: open action items across the knowledge base.
+"""`pmkb actions [--owner X] [--overdue] [--json | --format table|markdown|csv|json]`: open action items across
+the knowledge base, and `pmkb actions set ID#N [--status S] [--due YYYY-MM-DD] [--owner X]` to update one.
 
 The same items, in the same order, as the site's /action-items/ page: open or in-progress items of the postmortems
-the site lists (drafts only when the plugin option `drafts` is on), overdue first, then by due date.
+the site lists (drafts only when the plugin option `drafts` is on), overdue first, then by due date. Each is
+numbered `<postmortem id>#<n>` (n from 1, its place in the postmortem's action_items), the name `set` takes.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import json
 import sys
 
 from pmkb.cli.project import find_project
+from pmkb.core.suggest import did_you_mean
 from pmkb.site.exports import action_item_record
+from pmkb.site.review import FORMATS, item_ref, render_review
 from pmkb.site.views import ActionRow, page_url, sort_action_rows
 
-COLUMNS = ("DUE", "OWNER", "PRIORITY", "STATUS", "INCIDENT", "ITEM")
+COLUMNS = ("DUE", "OWNER", "PRIORITY", "STATUS", "INCIDENT", "ITEM")  # INCIDENT is `id#n`, the item's number
 EXIT_NONE = 1  # nothing matched, like grep
 
 
@@ -24,9 +28,24 @@ def register(parser: argparse.ArgumentParser) -> None:
         "Exit status: 0 when items are listed, 1 when none match (one line on stderr; --json still prints []), "
         "2 on usage errors. Postmortems with lint errors are left out (a note on stderr says how many)."
     )
-    parser.add_argument("--owner", metavar="X", help="only items owned by X (case-insensitive, whole owner)")
+    parser.add_argument(
+        "--owner",
+        metavar="X",
+        help="only items owned by X (case-insensitive; a whole owner, or one name of 'a, b')",
+    )
     parser.add_argument("--overdue", action="store_true", help="only overdue items")
-    parser.add_argument("--json", action="store_true", help="print a JSON array (the /action-items.json records)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON array (the /action-items.json records)")
+    output.add_argument(
+        "--format",
+        choices=("table", *FORMATS),
+        default="table",
+        help="table (default), or a weekly review grouped by owner with age and days overdue: markdown, csv, json",
+    )
+    commands = parser.add_subparsers(dest="action", metavar="set")
+    from pmkb.cli.commands import actions_set  # the edit's own module: a listing never imports it otherwise
+
+    actions_set.register(commands)
 
 
 def record(row: ActionRow) -> dict[str, object]:
@@ -43,6 +62,10 @@ def record(row: ActionRow) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "set":
+        from pmkb.cli.commands import actions_set
+
+        return actions_set.run(args)
     project = find_project(args.config_file)
     catalog = project.catalog()
     today = catalog.today
@@ -51,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
         for postmortem in catalog.listed(project.options.drafts)
         for item in postmortem.open_action_items
     ]
+    all_rows = rows
     if args.owner is not None:
-        wanted = " ".join(args.owner.split()).casefold()
-        rows = [row for row in rows if " ".join(row.item.owner.split()).casefold() == wanted]
+        wanted = _folded(args.owner)
+        rows = [row for row in rows if wanted in owner_names(row.item.owner)]
     if args.overdue:
         rows = [row for row in rows if row.overdue]
     rows = sort_action_rows(rows)
@@ -68,10 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         records = [record(row) for row in rows]
         print(json.dumps(records, indent=2, ensure_ascii=False))
+    elif args.format != "table":
+        if rows or args.format == "json":
+            print(render_review(rows, today, args.format))
     elif rows:
         print(_table(rows))
     if not rows:
-        print(f"pmkb actions: no {_what(args)} (as of {today.isoformat()})", file=sys.stderr)
+        hint = ""
+        if args.owner is not None:
+            names = {name for row in all_rows for name in _owner_parts(row.item.owner)}
+            hint = did_you_mean(args.owner, sorted(names))
+        print(f"pmkb actions: no {_what(args)} (as of {today.isoformat()}){hint}", file=sys.stderr)
         return EXIT_NONE
     if not args.json:
         overdue = sum(row.overdue for row in rows)
@@ -93,6 +124,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _folded(text: str) -> str:
+    return _one_line(text).casefold()
+
+
+def _owner_parts(owner: str) -> list[str]:
+    """`aborrero, dcaro` -> the whole owner and each name: an item with several owners belongs to each."""
+    parts = [_one_line(part) for part in owner.split(",")]
+    return [_one_line(owner), *(part for part in parts if part)]
+
+
+def owner_names(owner: str) -> set[str]:
+    return {name.casefold() for name in _owner_parts(owner)}
+
+
 def _table(rows: list[ActionRow]) -> str:
     cells = [
         (
@@ -100,7 +145,7 @@ def _table(rows: list[ActionRow]) -> str:
             _one_line(row.item.owner),
             row.item.priority or "-",
             row.item.status,
-            row.postmortem.id,
+            item_ref(row),
             _one_line(row.item.title),
         )
         for row in rows
