@@ -25,9 +25,10 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 
 PIP_INSTALL = "pip install ."
 LINT_GITHUB = "pmkb lint --format github"
+LINT_CHANGED = "pmkb lint --changed --format github"
 BUILD_STRICT = "mkdocs build --strict"
 # Every `run:` command of the workflow must be one of these, and each of these is executed below.
-TESTED_COMMANDS = (PIP_INSTALL, LINT_GITHUB, BUILD_STRICT)
+TESTED_COMMANDS = (PIP_INSTALL, LINT_CHANGED, LINT_GITHUB, BUILD_STRICT)
 
 # GitHub's workflow command for an annotation: ::error file={name},line={line},col={col}::{message}
 ANNOTATION_RE = re.compile(r"::(error|warning) file=([^,:\r\n]+),line=(\d+),col=(\d+)::([^\r\n]*)")
@@ -93,7 +94,13 @@ def test_workflow_checks_pull_requests_and_publishes_the_default_branch():
     check = workflow["jobs"]["check"]
     assert "default_branch" in check["if"] and "pull_request" in check["if"]
     runs = [step.get("run") for step in check["steps"] if step.get("run")]
-    assert runs == [PIP_INSTALL, LINT_GITHUB, BUILD_STRICT]  # install, lint (annotations), then the strict build
+    # Install, lint (annotations: a pull request's own files in full, everything on the default branch), then build.
+    assert runs == [PIP_INSTALL, LINT_CHANGED, LINT_GITHUB, BUILD_STRICT]
+    lint_pr, lint_all = (next(step for step in check["steps"] if step.get("run") == run) for run in runs[1:3])
+    assert lint_pr["if"] == "${{ github.event_name == 'pull_request' }}"
+    assert lint_all["if"] == "${{ github.event_name != 'pull_request' }}"
+    checkout = next(step for step in check["steps"] if str(step.get("uses", "")).startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0  # --changed needs the history to find the merge base
     build_step = next(step for step in check["steps"] if step.get("run") == BUILD_STRICT)
     assert "failure()" in build_step["if"]  # the build still runs when lint fails, so both report
     upload = next(step for step in check["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages"))
@@ -182,6 +189,50 @@ def test_lint_github_format_matches_githubs_annotation_syntax_exactly(kb):
     odd = "postmortems/2024/2024-05-02-comma%2Ccolon%3Aname.md"
     assert any(line.startswith(f"::error file={odd},line=1,col=1::") for line in lines), lines
     assert "pmkb lint:" in result.stderr  # the summary is not an annotation
+
+
+def git(cwd: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=CI", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def test_lint_changed_in_a_pull_request_checkout(kb, monkeypatch):
+    """What CI runs on a pull request: the target branch (GITHUB_BASE_REF) is main, HEAD is the branch."""
+    kb.add(
+        "2019-03-25-old",
+        date="2019-03-25",
+        timeline={
+            "started": "2019-03-25T09:00:00Z",
+            "detected": "2019-03-25T09:10:00Z",
+            "resolved": "2019-03-25T10:00:00Z",
+        },
+        action_items=[{"title": "Old follow-up", "owner": "sre", "status": "open", "due": "2019-05-01"}],
+    )
+    git(kb.root, "init", "-q", "-b", "main")
+    git(kb.root, "add", "-A")
+    git(kb.root, "commit", "-q", "-m", "the knowledge base")
+    git(kb.root, "switch", "-q", "-c", "postmortem/new")
+    kb.add("2024-05-02-new", severity="SEV9")
+    git(kb.root, "add", "-A")
+    git(kb.root, "commit", "-q", "-m", "a new postmortem")
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+    result = run_command(LINT_CHANGED, kb.root)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and ANNOTATION_RE.fullmatch(lines[0])
+    assert lines[0].startswith("::error file=postmortems/2024/2024-05-02-new.md,line=")
+    assert (
+        "1 warning (1 overdue action item, see pmkb actions --overdue) in 1 unchanged file not shown" in result.stderr
+    )
+
+
+def test_lint_changed_outside_a_git_repository_is_one_line(kb):
+    kb.add("2024-05-02-fine")
+    result = run_command(LINT_CHANGED, kb.root)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0
+    assert "needs a git repository" in result.stderr
 
 
 def test_lint_github_format_is_empty_when_clean(kb):
