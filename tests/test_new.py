@@ -373,7 +373,7 @@ def test_guide_view_is_generated_from_the_taxonomy_and_the_fields():
     severity = next(row for row in view.fields if row.name == "severity")
     assert severity.allowed == taxonomy.slugs("severities")
     assert view.template == render_postmortem(example_postmortem(taxonomy, date(2026, 11, 21)), taxonomy)
-    assert any("pmkb lint --format github" in step.text for step in view.workflow)
+    assert any("pmkb lint --changed --format github" in step.text for step in view.workflow)
 
 
 def test_guide_template_is_what_pmkb_new_writes_and_lints_clean(kb):

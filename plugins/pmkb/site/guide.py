@@ -122,13 +122,17 @@ def workflow_steps(docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
         ),
         WorkflowStep(
             "Check it",
-            "Fix every error and warning; each one names the line, the field and the allowed values.",
+            "Fix every error and warning; each one names the line, the field and the allowed values (with the "
+            "nearest one when a value is mistyped). Before publishing, nothing pmkb new left to fill in may remain: "
+            "TODO texts, the unknown-service and unknown placeholders, empty sections of the template (delete a "
+            "section that does not apply).",
             "pmkb lint --strict",
         ),
         WorkflowStep(
             "Open a pull request",
             "Set status: in-review (the timeline's started and detected are then required) and open a pull "
-            "request. CI runs pmkb lint --format github, so problems show on the changed lines, and a strict "
+            "request. CI runs pmkb lint --changed --format github, so the problems of your files show on their lines "
+            "first, and a strict "
             "build. Reviewers look for a blameless account and action items that prevent, mitigate or detect a "
             "recurrence.",
             "git switch -c postmortem/checkout-eu && git add postmortems && git commit -m 'Postmortem: ...'",
@@ -141,7 +145,8 @@ def workflow_steps(docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
         WorkflowStep(
             "Follow up",
             "Keep each action item's status current; the action-items page and pmkb actions list what is still "
-            "open, overdue first.",
+            "open, overdue first, each as <id>#<n>. pmkb actions set <id>#<n> --status done closes one without "
+            "touching anything else in the file; pmkb actions --format markdown prints the weekly review by owner.",
             "pmkb actions --owner my-team",
         ),
     )
