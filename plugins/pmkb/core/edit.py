@@ -163,7 +163,9 @@ def _item_at(front_matter: str, position: tuple[int, int], first_line: int) -> _
     key_name = ""
     try:
         for event in yaml.parse(front_matter, Loader=yaml.SafeLoader):
-            mark = event.start_mark
+            mark, end_mark = event.start_mark, event.end_mark
+            if mark is None or end_mark is None:  # PyYAML's own parser marks every event; never taken
+                return None
             here = Position(mark.line + first_line, mark.column + 1)
             if item is None:
                 if isinstance(event, yaml.MappingStartEvent) and here == tuple(position):
@@ -178,13 +180,13 @@ def _item_at(front_matter: str, position: tuple[int, int], first_line: int) -> _
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
                 if depth == 1:
-                    item.end = event.end_mark.index
+                    item.end = end_mark.index
                 elif depth == 0:
                     if item.flow:
-                        item.end = event.start_mark.index
+                        item.end = mark.index
                     return item
             elif depth == 1 and isinstance(event, yaml.ScalarEvent):
-                node = _Node(mark.index, event.end_mark.index, event.style, event.value)
+                node = _Node(mark.index, end_mark.index, event.style, event.value)
                 if pending_key is None:
                     pending_key, key_name = node, event.value
                     if not item.keys:
@@ -232,8 +234,8 @@ def _verify(raw: bytes, path: str, before: LoadedYaml, index: int, new: dict[str
     if loaded is None:
         return "the edited front matter would not parse; nothing was written"
     expected = _plain(before.value)
-    item = expected["action_items"][index]
-    item.update(new)
+    assert isinstance(expected, dict)  # set_item_values found the item in this very mapping
+    expected["action_items"][index].update(new)
     if _plain(loaded.value) != expected:
         return "the edit would change more than the given values; nothing was written"
     return None

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if taxonomy is None:
         return 1
     refs, _ = project.sources()
-    postmortems = [ref for ref in refs if is_postmortem(ref.src_uri, project.settings.pages)]
+    postmortems = [ref for ref in refs if is_postmortem(ref.src_uri, project.options.pages)]
     matches = [ref for ref in postmortems if ref.id == postmortem_id]
     if not matches:
         hint = did_you_mean(postmortem_id, [ref.id for ref in postmortems])
