@@ -44,8 +44,16 @@ def assert_lints_clean_and_publish_gate_names_only_left(kb, record: dict) -> Non
         findings = json.loads(kb.cli("lint", "--format", "json", record["path"]).stdout)
     finally:
         path.write_text(original, "utf-8")
-    fields = {finding["field"] for finding in findings}
-    assert fields <= set(record["left"]), (fields, record["left"])
+    left = set(record["left"])
+    lines = original.split("\n")
+    for finding in findings:
+        field = finding["field"]
+        if field == "body":
+            # The publish gate (issue 17) also names each template section the import left with only its hint.
+            assert lines[finding["line"] - 1].startswith("#"), finding
+            continue
+        # An entry of a list left to fill is named by its own path (services.0 of services).
+        assert any(field == name or field.startswith(name + ".") for name in left), (field, record["left"])
 
 
 @needs_seeds
