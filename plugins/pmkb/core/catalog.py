@@ -254,7 +254,14 @@ def check_bytes(raw: bytes, ref: SourceRef, taxonomy: Taxonomy) -> FileCheck:
         return FileCheck(None, diagnostics)
     check = validate_front_matter(loaded, path=ref.display_path, src_uri=ref.src_uri, file_id=ref.id, taxonomy=taxonomy)
     body = document.body if document is not None else None
-    gate = publish_gate(loaded, body, document.body_line if document else 1, path=ref.display_path, taxonomy=taxonomy)
+    gate = publish_gate(
+        loaded,
+        body,
+        document.body_line if document else 1,
+        path=ref.display_path,
+        taxonomy=taxonomy,
+        front_matter=document.front_matter if document else None,
+    )
     if gate:
         check.diagnostics = [*check.diagnostics, *gate]
         if has_errors(gate):

@@ -42,11 +42,17 @@ class DueItem:
     """An action item whose status and due date are valid: enough for the overdue rule, whatever else is wrong."""
 
     field: str  # `action_items.0.due`
-    label: str  # `action item 1, "Add request coalescing"`
+    index: int
+    title: str | None  # the raw title, if it is text: the label is made only for the few items that are overdue
     owner: str
     status: str
     due: date
     position: Position
+
+    @property
+    def label(self) -> str:
+        """`action item 1, "Add request coalescing"`."""
+        return item_label({_ITEMS: [None] * self.index + [{"title": self.title}]}, self.index)
 
 
 @dataclass(slots=True)
@@ -163,11 +169,11 @@ class _Checker:
 
     def check_choice(self, spec: Field, value: object, where: str) -> object:
         allowed = self.taxonomy.slugs(spec.taxonomy) if spec.taxonomy else spec.choices
-        name = self.label(where)
+        if isinstance(value, str) and value in allowed:
+            return value
+        name = self.label(where)  # only now: labels are made for findings, not for the many valid values
         if not isinstance(value, str):
             return self.error(where, f"{name} must be one of {', '.join(allowed)}, got {type_name(value)}")
-        if value in allowed:
-            return value
         hint = did_you_mean(value, allowed)
         return self.error(where, f"{name} '{_show_exact(value)}' is not one of {', '.join(allowed)}{hint}")
 
@@ -300,8 +306,10 @@ def _due_items(checker: _Checker, values: dict[str, object]) -> tuple[DueItem, .
         if isinstance(status, str) and isinstance(due, date):
             where = f"{_ITEMS}.{index}.due"
             owner_text = owner if isinstance(owner, str) else "no owner"
-            label = item_label(checker.loaded.value, index)
-            found.append(DueItem(where, label, owner_text, status, due, checker.loaded.position_of(where)))
+            raw = checker.loaded.value[_ITEMS][index]  # type: ignore[index]  # the checked list came from it
+            title = raw.get("title") if isinstance(raw, dict) else None
+            title = title if isinstance(title, str) else None
+            found.append(DueItem(where, index, title, owner_text, status, due, checker.loaded.position_of(where)))
     return tuple(found)
 
 
