@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,6 +32,7 @@ from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES
 from pmkb.core.source import read_front_matter
 from pmkb.core.taxonomy import default_taxonomy
 from pmkb.core.template import NOT_A_REASON, PLACEHOLDER_AUTHOR, PLACEHOLDER_CAUSE, PLACEHOLDER_SERVICE, TODO_MARKER
+from pmkb.core.text import BIDI_CONTROLS, INVISIBLE_FILLERS
 from pmkb.core.yaml_positions import load_yaml
 
 settings.register_profile(
@@ -77,8 +79,9 @@ def assert_well_formed(diagnostic: Diagnostic, path: str, total_lines: int) -> N
 
 # -- strategies ------------------------------------------------------------------------------------------------
 
-# Printable text: no control characters (YAML forbids them raw) and no surrogates.
-TEXT_CHARS = st.characters(blacklist_categories=("Cc", "Cs"))
+# Printable single-line text: no control characters, surrogates, line or paragraph separators, nor
+# bidirectional overrides (issue 19), and at least one visible character (see `visible`).
+TEXT_CHARS = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=sorted(BIDI_CONTROLS))
 NASTY = st.sampled_from(
     [
         "<script>alert(1)</script>",
@@ -90,8 +93,9 @@ NASTY = st.sampled_from(
         "' OR 1=1 --",
         "../../etc/passwd",
         "javascript:alert(1)",
-        "\u202eevil",
-        "\u2028",
+        "\u200fevil",  # a right-to-left mark: allowed (right-to-left text needs it), unlike an override
+        "\u200d",
+        "\u00a0",
         "#",
         ": ",
         "- ",
@@ -104,13 +108,22 @@ NASTY = st.sampled_from(
 
 def clean_text(max_size: int) -> st.SearchStrategy[str]:
     pieces = st.lists(st.one_of(st.text(TEXT_CHARS, min_size=1, max_size=20), NASTY), min_size=1, max_size=6)
-    return pieces.map("".join).map(str.strip).filter(lambda t: 0 < len(t) <= max_size and not is_placeholder(t))
+    return (
+        pieces.map("".join)
+        .map(str.strip)
+        .filter(lambda t: 0 < len(t) <= max_size and not is_placeholder(t) and visible(t))
+    )
 
 
 def is_placeholder(text: str) -> bool:
     """What the publish gate refuses in a published postmortem: pmkb new's placeholders, a non-reason."""
     folded = " ".join(text.split()).strip(" .!").casefold()
     return text.startswith(TODO_MARKER) or folded in NOT_A_REASON or text == PLACEHOLDER_AUTHOR
+
+
+def visible(text: str) -> bool:
+    """Some character that shows: a letter, digit, mark, punctuation or symbol that is not a blank filler."""
+    return any(unicodedata.category(c)[0] in "LNPSM" and c not in INVISIBLE_FILLERS for c in text)
 
 
 SLUG = st.from_regex(r"[a-z0-9][a-z0-9-]{0,15}", fullmatch=True)

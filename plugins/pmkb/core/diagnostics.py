@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines() splits at
+from pmkb.core.text import LINE_BREAKS, escaped
 
 
 def printable(text: str) -> str:
@@ -86,13 +86,15 @@ class Diagnostic:
         return not self.time_dependent
 
     def __post_init__(self) -> None:
-        # One line, always: a diagnostic is read in terminals, CI logs and annotations.
-        if any(char in LINE_BREAKS for char in self.message):
-            object.__setattr__(self, "message", " ".join(self.message.split()))
+        # One line, always, and nothing a terminal or a CI log would act on: a diagnostic quotes file content
+        # (values, keys, file names), and an escape sequence or a bidirectional override in it must be shown,
+        # not obeyed. Line breaks in a message join its lines; any other unsafe character is spelled out.
+        message = self.message
+        if any(char in LINE_BREAKS for char in message):
+            message = " ".join(message.split())
+        object.__setattr__(self, "message", escaped(message))
         for name in ("path", "field"):
-            value = getattr(self, name)
-            if not value.isprintable():
-                object.__setattr__(self, name, printable(value))
+            object.__setattr__(self, name, escaped(getattr(self, name)))
 
     @classmethod
     def at(
@@ -106,7 +108,7 @@ class Diagnostic:
 
     def as_text(self) -> str:
         suffix = f" [{self.field}]" if self.field else ""
-        return f"{self.path}:{self.line}:{self.column}: {self.level.value}: {self.message}{suffix}"
+        return command_safe(f"{self.path}:{self.line}:{self.column}: {self.level.value}: {self.message}{suffix}")
 
     def as_github(self) -> str:
         # GitHub workflow commands: properties are escaped differently from the message.
@@ -124,6 +126,20 @@ class Diagnostic:
             "field": self.field,
             "message": self.message,
         }
+
+
+def command_safe(line: str) -> str:
+    """A printed line that GitHub Actions will not read as a workflow command (`::error ...`, `::add-mask::`).
+
+    Only a line that starts with `::` is one; a path or an id can (a file named `::warning::x.md` in a content
+    folder at the project root), so its first colon is spelled out.
+    """
+    return "\\x3a" + line[1:] if line.startswith("::") else line
+
+
+def terminal_line(text: str) -> str:
+    """Content (a title, an id, a snippet of a body) made safe to print as part of one line of output."""
+    return escaped(" ".join(text.split()) if any(char in LINE_BREAKS for char in text) else text)
 
 
 def _gh_message(text: str) -> str:

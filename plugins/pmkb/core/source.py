@@ -14,6 +14,7 @@ from typing import Any
 from frontmatter.default_handlers import YAMLHandler
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, type_name
+from pmkb.core.text import YAML_ONLY_LINE_BREAKS, code_point
 from pmkb.core.yaml_positions import load_yaml
 
 # Copied from mkdocs/utils/meta.py (MkDocs 1.6) so the core does not import MkDocs; a test keeps them equal.
@@ -126,6 +127,9 @@ def read_front_matter(raw: bytes, path: str):
     document = split_document(text, path)
     if document.front_matter is None:
         return document, None, [explain_missing_front_matter(text, path)]
+    odd_break = _yaml_only_line_break(document, path)
+    if odd_break is not None:
+        return document, None, [odd_break]
     loaded, diagnostics = load_yaml(document.front_matter, path, document.front_matter_line)
     if loaded is not None and not isinstance(loaded.value, dict):
         kind = type_name(loaded.value)
@@ -135,3 +139,22 @@ def read_front_matter(raw: bytes, path: str):
         ]
         loaded = None
     return document, loaded, diagnostics
+
+
+def _yaml_only_line_break(document: SourceDocument, path: str) -> Diagnostic | None:
+    """A raw NEL, LS or PS in the front matter: YAML 1.1 starts a new line there, MkDocs and editors do not.
+
+    Left to the YAML parser, it gives a puzzling message at a line that is off by one; said here, it is one
+    diagnostic at the character itself.
+    """
+    text = document.front_matter or ""
+    if text.isascii() or not any(char in text for char in YAML_ONLY_LINE_BREAKS):
+        return None
+    index = min(text.index(char) for char in YAML_ONLY_LINE_BREAKS if char in text)
+    line = document.front_matter_line + text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    message = (
+        f"front matter holds a raw {code_point(text[index])}, which YAML reads as a line break and MkDocs does "
+        "not: delete it"
+    )
+    return Diagnostic(path, line, column, Level.ERROR, "", message)

@@ -17,6 +17,7 @@ from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
 from pmkb.core.model import OPEN_STATUSES, ActionItem, Impact, Postmortem, Timeline
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
+from pmkb.core.text import text_problem, unsafe_character
 from pmkb.core.yaml_positions import LoadedYaml
 
 _INVALID = object()
@@ -153,6 +154,9 @@ class _Checker:
             return self.wrong_type(where, "text", value)
         if not value.strip():
             return self.error(where, f"{self.label(where)} must not be empty")
+        problem = text_problem(value.strip())
+        if problem is not None:  # one line a reader can see: no line break, control or invisible-only text
+            return self.error(where, problem.message(self.label(where)))
         if spec.max_length is not None and len(value) > spec.max_length:
             message = f"{self.label(where)} is {len(value)} characters long; at most {spec.max_length} allowed"
             return self.error(where, message)
@@ -224,7 +228,8 @@ class _Checker:
         if not isinstance(value, str):
             return self.wrong_type(where, "an http(s) URL", value)
         try:
-            parts = urlsplit(value) if not re.search(r"[\s\x00-\x1f\x7f]", value) else None
+            unsafe = re.search(r"[\s\x00-\x1f\x7f]", value) or unsafe_character(value)  # C1, bidi, surrogates
+            parts = urlsplit(value) if not unsafe else None
         except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
