@@ -36,6 +36,8 @@ def test_the_plugins_config_has_exactly_the_declared_options_and_defaults():
         ({"drafts": "false"}, "option 'drafts' must be true or false, not 'false'"),
         ({"enabled": 1}, "option 'enabled' must be true or false"),
         ({"similar": "5"}, "option 'similar' must be a whole number"),
+        ({"similar": True}, "option 'similar' must be a whole number"),
+        ({"pages": ["runbooks", None]}, "option 'pages' must be a list of folder names"),
         ({"taxonomy": 3}, "option 'taxonomy' must be a file name or a mapping"),
     ],
 )

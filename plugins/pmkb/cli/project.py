@@ -1,8 +1,8 @@
 """Finding a knowledge base from its `mkdocs.yml`, without importing MkDocs.
 
 The command line must start fast and must not depend on MkDocs' config machinery, so it reads only what it
-needs from `mkdocs.yml` with a YAML loader that tolerates MkDocs' custom tags (`!ENV`, `!!python/name:`)
-without executing them.
+needs from `mkdocs.yml`, as MkDocs reads it (`pmkb.cli.mkdocs_config`: INHERIT, `!ENV`, `mkdocs.yaml`), and never
+runs what a tag names.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from pmkb.cli.mkdocs_config import ConfigError, load, locate
 from pmkb.core.catalog import (
     Catalog,
     FileChecker,
@@ -35,20 +34,14 @@ class ProjectError(Exception):
     """The project cannot be found or read: a usage problem, reported in one line."""
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml: every custom tag becomes None instead of running code or failing."""
-
-
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
 @dataclass(frozen=True)
 class Project:
     config_file: Path
     docs_dir: Path
     options: Options
     excluded: Callable[[str], bool] = is_hidden  # mkdocs.yml's exclude_docs, as MkDocs applies it
+    drafted: Callable[[str], bool] = lambda relative: False  # mkdocs.yml's draft_docs: served, never built
+    directory_urls: bool = True  # mkdocs.yml's use_directory_urls: where each page is written
 
     @property
     def root(self) -> Path:
@@ -79,39 +72,62 @@ class Project:
             page_dirs=self.options.pages,
             today=today or today_from_environment(),
             extra_diagnostics=[*taxonomy_diagnostics, *discovery_diagnostics],
+            directory_urls=self.directory_urls,
+            unbuilt={ref.src_uri for ref in refs if self.drafted(ref.src_uri)},
+            include_drafts=self.options.drafts,
         )
 
 
 def find_project(config_file: str | os.PathLike | None = None) -> Project:
-    path = Path(config_file) if config_file else Path.cwd() / "mkdocs.yml"
-    if not path.is_file():
-        where = f"'{path}'" if config_file else "the current folder (use -f FILE)"
-        raise ProjectError(f"no mkdocs.yml found in {where}" if not config_file else f"config file {where} not found")
     try:
-        config = yaml.load(path.read_text("utf-8-sig"), Loader=_TolerantLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ProjectError(f"cannot read {path.name}: {first}") from None
-    if not isinstance(config, dict):
-        raise ProjectError(f"{path.name} is not a mapping of settings")
-    docs_dir = path.parent / str(config.get("docs_dir") or "docs")
+        path = locate(config_file)
+        config = load(path)
+    except ConfigError as error:
+        raise ProjectError(str(error)) from None
+    docs_dir_name = config.get("docs_dir", "docs")
+    if not isinstance(docs_dir_name, str) or not docs_dir_name:
+        raise ProjectError(f"{path.name}: docs_dir must be a folder name, not {docs_dir_name!r}")
+    docs_dir = path.parent / docs_dir_name  # relative to the file read first, as MkDocs resolves it
     raw_options: object = {}  # as written; options_from_mapping checks it
-    for plugin in config.get("plugins") or []:
+    plugins = config.get("plugins")
+    for plugin in plugins if isinstance(plugins, list) else []:
         if isinstance(plugin, dict) and PLUGIN_NAME in plugin:
             raw_options = plugin[PLUGIN_NAME] or {}
-    if isinstance(config.get("plugins"), dict):
-        raw_options = config["plugins"].get(PLUGIN_NAME) or {}
-    if not docs_dir.is_dir():
-        raise ProjectError(f"content folder '{docs_dir}' does not exist")
+    if isinstance(plugins, dict):
+        raw_options = plugins.get(PLUGIN_NAME) or {}
+    try:
+        if not docs_dir.is_dir():
+            raise ProjectError(f"content folder '{docs_dir}' does not exist")
+    except OSError as error:
+        raise ProjectError(f"content folder '{docs_dir}' cannot be read: {error.strerror or error}") from None
     try:
         options = options_from_mapping(raw_options)
     except OptionsError as error:
         raise ProjectError(f"{path.name}: {error}") from None
+    directory_urls = config.get("use_directory_urls", True)
+    if not isinstance(directory_urls, bool):
+        raise ProjectError(f"{path.name}: use_directory_urls must be true or false, not {directory_urls!r}")
     excluded: Callable[[str], bool] = is_hidden
-    exclude_docs = config.get("exclude_docs")
-    if isinstance(exclude_docs, str) and exclude_docs.strip():
+    exclude_docs = _patterns(config, "exclude_docs", path)
+    if exclude_docs:
         excluded = _exclude_docs_matcher(exclude_docs)
-    return Project(path.resolve(), docs_dir.resolve(), options, excluded)
+    draft_docs = _patterns(config, "draft_docs", path)
+    drafted = _gitignore_matcher(draft_docs) if draft_docs else Project.drafted
+    return Project(path.resolve(), docs_dir.resolve(), options, excluded, drafted, directory_urls)
+
+
+def _patterns(config: dict, name: str, path: Path) -> str | None:
+    """A gitignore-style setting (`exclude_docs`, `draft_docs`): MkDocs accepts only a string (or nothing)."""
+    value = config.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ProjectError(f"{path.name}: {name} must be a multi-line string of patterns, not {type(value).__name__}")
+    return value if value and value.strip() else None
+
+
+def _gitignore_matcher(patterns: str) -> Callable[[str], bool]:
+    from pathspec.gitignore import GitIgnoreSpec  # installed with MkDocs, which uses it for these options
+
+    return GitIgnoreSpec.from_lines(patterns.splitlines()).match_file
 
 
 def _exclude_docs_matcher(patterns: str) -> Callable[[str], bool]:

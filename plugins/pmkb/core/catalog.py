@@ -6,7 +6,7 @@ Parsing and per-file validation are cached by (mtime, size) so that `mkdocs serv
 from __future__ import annotations
 
 import os
-import posixpath
+import stat as stat_module
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,17 +15,25 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from pmkb.core.diagnostics import Diagnostic, Level, has_errors, sort_diagnostics
+from pmkb.core.files import (
+    INDEX_STEMS,
+    collisions,
+    dropped_in_folder,
+    is_markdown,
+    miscased_markdown,
+    page_url,
+    stem,
+)
 from pmkb.core.model import OPEN_STATUSES, Postmortem
 from pmkb.core.options import DEFAULT_PAGE_DIRS
 from pmkb.core.publish_gate import publish_gate
 from pmkb.core.source import read_front_matter
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import Taxonomy
+from pmkb.core.text import unsafe_character
 from pmkb.core.validate import FileCheck, validate_front_matter
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred, can_fork
-
-INDEX_NAMES = ("index.md", "README.md")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +46,19 @@ class SourceRef:
 
     @property
     def id(self) -> str:
-        """The file name without `.md` (as PurePosixPath.stem, with string operations: this is hot)."""
-        return posixpath.splitext(self.src_uri.rsplit("/", 1)[-1])[0]
+        """The file name without its Markdown extension (string operations, not PurePosixPath: this is hot)."""
+        return stem(self.src_uri)
 
 
 def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) -> bool:
-    """Every Markdown file is a postmortem except index pages and files under the `pages` folders."""
+    """Every page MkDocs builds is a postmortem except index pages (`index.md`, `README.md`: MkDocs makes
+    either its folder's page) and files under the `pages` folders."""
     # Strings, not PurePosixPath (this runs for every file of a lint, build or search), with the same results.
     name = src_uri.rpartition("/")[2]
     if name in ("", "."):  # a trailing '/' or '/.': the name is the last other component
         name = next((part for part in reversed(src_uri.split("/")) if part not in ("", ".")), "")
-    if len(name) < 4 or name[-3:].lower() != ".md" or name in INDEX_NAMES:  # '.md' alone has no suffix
+    name_stem = stem(name)
+    if not is_markdown(name) or name_stem == name or name_stem in INDEX_STEMS:  # '.md' alone has no stem
         return False
     return not any(src_uri == d or src_uri.startswith(d + "/") for d in page_dirs)
 
@@ -87,6 +97,36 @@ def link_problem(path: str, root: str) -> str | None:
             "from elsewhere)"
         )
     return None
+
+
+def name_problem(relative: str) -> str | None:
+    """Why a page's path cannot be published as it is: bytes that are not UTF-8, or characters that would
+    break a line or drive a terminal wherever its id or path is printed (a URL cannot hold them either)."""
+    problem = unsafe_character(relative)
+    if problem is None:
+        return None
+    if problem.kind == "lone surrogate" and "\udc80" <= problem.char <= "\udcff":  # os.fsdecode's undecodable byte
+        return f"file name is not valid UTF-8 (byte 0x{ord(problem.char) - 0xDC00:02x}): rename it"
+    return f"file name holds {problem.describe()}: rename it"
+
+
+def special_file_problem(entry: os.DirEntry) -> str | None:
+    """A named pipe, socket or device with a page's name: reading one could block forever or never end."""
+    try:
+        if entry.is_file():
+            return None
+        mode = os.stat(entry.path).st_mode
+    except OSError:
+        return None  # gone, or a broken link: reading it says why
+    if stat_module.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat_module.S_ISSOCK(mode):
+        kind = "a socket"
+    elif stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "a special file"
+    return f"file is {kind}: pmkb and MkDocs read only regular files"
 
 
 def reserved_problem(src_uri: str) -> str | None:
@@ -134,10 +174,18 @@ def discover(
                     seen_folders.add(real)
                 stack.append((entry.path, relative + "/", through_link))
                 continue
-            if not entry.name.lower().endswith(".md"):
+            if not is_markdown(entry.name):
+                miscased = miscased_markdown(entry.name)
+                if miscased is not None:  # MkDocs would publish its source as a plain file, front matter and all
+                    message = (
+                        f"MkDocs builds only lower-case '{miscased.lower()}' files as pages and would copy this one "
+                        f"as it is: rename it to end in '{miscased.lower()}'"
+                    )
+                    diagnostics.append(Diagnostic(f"{display_prefix}{relative}", 1, 1, Level.ERROR, "", message))
                 continue
             ref = SourceRef(relative, Path(entry.path), f"{display_prefix}{relative}")
-            problem = link_problem(entry.path, root) if through_link else None
+            problem = name_problem(relative) or (link_problem(entry.path, root) if through_link else None)
+            problem = problem or special_file_problem(entry)
             if problem:
                 diagnostics.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "", problem))
                 continue
@@ -238,10 +286,20 @@ def _check_files(refs: list[SourceRef], taxonomy: Taxonomy) -> list[tuple[FileCh
 def _check_file(ref: SourceRef, taxonomy: Taxonomy) -> tuple[FileCheck, bool]:
     """The file's check, and whether it could be read at all."""
     try:
-        raw = ref.abs_path.read_bytes()
+        raw = read_regular_file(ref.abs_path)
     except OSError as error:
         return FileCheck(None, [_unreadable(ref, error)]), False
     return check_bytes(raw, ref, taxonomy), True
+
+
+def read_regular_file(path: Path | str) -> bytes:
+    """The bytes of a regular file; OSError for anything else. Opened without blocking, so a named pipe that
+    replaced the file since it was listed cannot hang a lint or a build."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat_module.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return file.read()
 
 
 def _unreadable(ref: SourceRef, error: OSError) -> Diagnostic:
@@ -278,13 +336,17 @@ class Catalog:
     taxonomy: Taxonomy
     today: date
     ids: frozenset[str]  # every postmortem id, valid or not
+    unbuilt: frozenset[str] = frozenset()  # src_uris `mkdocs build` leaves out whatever their status (draft_docs)
 
     def by_id(self) -> dict[str, Postmortem]:
         return {postmortem.id: postmortem for postmortem in self.postmortems}
 
     def listed(self, include_drafts: bool = False) -> tuple[Postmortem, ...]:
-        """The postmortems a published site lists: all but drafts, unless drafts are built too."""
-        return tuple(p for p in self.postmortems if include_drafts or not p.is_draft)
+        """The postmortems a published site lists: all but drafts, unless drafts are built too, and never one
+        MkDocs' own `draft_docs` keeps out of the build (a link to it would lead nowhere)."""
+        return tuple(
+            p for p in self.postmortems if (include_drafts or not p.is_draft) and p.src_uri not in self.unbuilt
+        )
 
 
 def chronological_key(p: Postmortem) -> tuple[date, float, str]:
@@ -304,9 +366,17 @@ def build_catalog(
     page_dirs: tuple[str, ...],
     today: date,
     extra_diagnostics: Iterable[Diagnostic] = (),
+    directory_urls: bool = True,
+    unbuilt: Iterable[str] = (),
+    include_drafts: bool = False,
 ) -> Catalog:
+    """Check every file of `refs` and the rules across files. The site's settings matter to those: where MkDocs
+    writes each page (`directory_urls`), which pages `mkdocs build` leaves out (`unbuilt`: MkDocs' `draft_docs`;
+    and drafts unless `include_drafts`), since every link pmkb writes must lead to a page the build writes."""
     refs = list(refs)
     pages = {ref.src_uri for ref in refs}
+    unbuilt = frozenset(unbuilt) & pages
+    dropped = dropped_in_folder(pages, directory_urls)  # README.md beside index.md: MkDocs drops it
     postmortem_refs = [ref for ref in refs if is_postmortem(ref.src_uri, page_dirs)]
     checker.forget_missing({str(ref.abs_path) for ref in postmortem_refs})
     diagnostics: list[Diagnostic] = list(extra_diagnostics)
@@ -331,13 +401,21 @@ def build_catalog(
         if problem:
             diagnostics.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "id", problem))
 
+    diagnostics.extend(_collisions(postmortem_refs, pages - dropped - unbuilt, page_dirs, directory_urls))
+
     ids = frozenset(id_counts)
     # A runbook is an ordinary page: suggesting a postmortem for a mistyped runbook would mislead.
     plain_pages = pages - {ref.src_uri for ref in postmortem_refs}
+    drafts = {c.postmortem.src_uri for c in checks if c.postmortem is not None and c.postmortem.is_draft}
+    left_out = {
+        **{src_uri: "MkDocs drops it: its folder has an index page too" for src_uri in dropped},
+        **{src_uri: "it is a draft, and drafts are not built" for src_uri in drafts if not include_drafts},
+        **{src_uri: "draft_docs in mkdocs.yml keeps it out of the build" for src_uri in unbuilt},
+    }
     valid: list[Postmortem] = []
     # Cross-file rules run on every file's valid parts, errors elsewhere in it or not: one run shows everything.
     for ref, result in zip(postmortem_refs, checks, strict=True):
-        diagnostics.extend(_cross_file(ref, result, ids, pages, plain_pages, today))
+        diagnostics.extend(_cross_file(ref, result, ids, pages, plain_pages, today, left_out))
         if result.postmortem is not None:
             valid.append(result.postmortem)
     return Catalog(
@@ -346,11 +424,37 @@ def build_catalog(
         taxonomy=checker.taxonomy,
         today=today,
         ids=ids,
+        unbuilt=unbuilt,
     )
 
 
+def _collisions(
+    postmortem_refs: list[SourceRef], built: set[str], page_dirs: tuple[str, ...], directory_urls: bool
+) -> list[Diagnostic]:
+    """A postmortem and another page that MkDocs writes to the same file (`2024/x.md`, `2024/x/index.md`): the
+    one written last replaces the other, silently."""
+    found: list[Diagnostic] = []
+    by_src = {ref.src_uri: ref for ref in postmortem_refs}
+    for src_uris in collisions(built, directory_urls).values():
+        for src_uri in src_uris:
+            ref = by_src.get(src_uri)
+            if ref is None:
+                continue
+            others = ", ".join(f"'{other}'" for other in src_uris if other != src_uri)
+            url = page_url(src_uri, directory_urls) or "/"
+            message = f"{others} is built at the same URL ({url}), and one page would replace the other: move one"
+            found.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "id", message))
+    return found
+
+
 def _cross_file(
-    ref: SourceRef, result: FileCheck, ids: frozenset[str], pages: set[str], plain_pages: set[str], today: date
+    ref: SourceRef,
+    result: FileCheck,
+    ids: frozenset[str],
+    pages: set[str],
+    plain_pages: set[str],
+    today: date,
+    left_out: dict[str, str],
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for reference in result.references:
@@ -366,6 +470,8 @@ def _cross_file(
         elif value not in pages:
             hint = did_you_mean(value, plain_pages)
             message = f"runbooks '{value}' names no page under the content folder{hint}"
+        elif value in left_out:  # the link would lead to a page the build does not write
+            message = f"runbooks '{value}' names a page the build leaves out: {left_out[value]}"
         else:
             continue
         found.append(Diagnostic.at(ref.display_path, reference.position, Level.ERROR, where, message))

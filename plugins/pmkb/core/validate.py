@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
 from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
+from pmkb.core.files import is_markdown
 from pmkb.core.model import OPEN_STATUSES, ActionItem, Impact, Postmortem, Timeline
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
@@ -240,7 +241,7 @@ class _Checker:
         if not isinstance(value, str):
             return self.wrong_type(where, "a page path such as runbooks/deploy.md", value)
         segments = value.split("/")
-        if value.startswith("/") or "\\" in value or ".." in segments or not value.endswith(".md"):
+        if value.startswith("/") or "\\" in value or ".." in segments or not is_markdown(value):
             return self.error(
                 where,
                 f"{where} '{shown(value)}' must be a .md path under the content folder, without '..' or a leading '/'",
@@ -399,6 +400,6 @@ def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:
             ActionItem(index=index, **item) for index, item in enumerate(values.get("action_items") or ())
         ),
         no_action_items=values.get("no_action_items"),
-        related=tuple(values.get("related") or ()),
-        runbooks=tuple(values.get("runbooks") or ()),
+        related=tuple(dict.fromkeys(values.get("related") or ())),  # each page linked once: repeats are dropped
+        runbooks=tuple(dict.fromkeys(values.get("runbooks") or ())),
     )

@@ -33,9 +33,11 @@ from pmkb.core.catalog import (
     reserved_problem,
 )
 from pmkb.core.diagnostics import Diagnostic
+from pmkb.core.files import dest_path, dropped_in_folder, stem
 from pmkb.core.options import Options, normalize_page_dirs
 from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
+from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
@@ -57,6 +59,16 @@ MAX_ERRORS_SHOWN = 200
 _DEFAULTS = Options()
 
 
+class _WholeNumber(c.Type):
+    """An int that is not a bool: YAML's `true` is an int to Python, and `similar: true` is surely a mistake
+    (the command line refuses it too, so lint and build agree)."""
+
+    def run_validation(self, value: object) -> object:
+        if isinstance(value, bool):
+            raise c.ValidationError(f"Expected a whole number, not {value!r}")
+        return super().run_validation(value)
+
+
 class PostmortemPluginConfig(Config):
     """MkDocs' view of `pmkb.core.options.Options`: same names, defaults and types (a test compares them)."""
 
@@ -64,7 +76,7 @@ class PostmortemPluginConfig(Config):
     taxonomy = c.Optional(c.Type((str, dict)))
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
-    similar = c.Type(int, default=_DEFAULTS.similar)
+    similar = _WholeNumber(int, default=_DEFAULTS.similar)
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,6 +101,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
+        self.home_src = HOME_SRC  # the home page's source: the author's README.md serves as index.md
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -155,19 +168,33 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             if file.is_documentation_page() and file.abs_src_path is not None and not file.inclusion.is_excluded()
         }
         found, link_diagnostics = discover(Path(config.docs_dir), prefix, excluded=lambda relative: False)
-        refs = [ref for ref in found if ref.src_uri in pages]
+        # README.md beside index.md: MkDocs dropped it from `files` already; the catalog still sees it, so that a
+        # runbook link to it is reported as `pmkb lint` reports it.
+        dropped = dropped_in_folder({ref.src_uri for ref in found} & (pages.keys() | _readmes(found)))
+        refs = [ref for ref in found if ref.src_uri in pages or ref.src_uri in dropped]
         extra = list(self.taxonomy_diagnostics)
-        extra.extend(d for d in link_diagnostics if d.path[len(prefix) :] in pages)
+        # Problems of files MkDocs would publish (pages, and `x.MD` copied as a plain file); paths compared as the
+        # diagnostics spell them (a name that is not UTF-8 is escaped there).
+        published = {escaped(file.src_uri) for file in files if not file.inclusion.is_excluded()}
+        extra.extend(d for d in link_diagnostics if d.path[len(prefix) :] in published)
         known = {ref.src_uri for ref in refs}
         for src_uri, file in pages.items():
-            if src_uri not in known:  # a bad link, or below a link to a folder outside the content folder
+            if src_uri not in known:  # a bad link or name, a named pipe, or below a link to outside the content folder
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
             if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
 
         catalog = build_catalog(
-            refs, checker=self.checker, page_dirs=page_dirs, today=self.today, extra_diagnostics=extra
+            refs,
+            checker=self.checker,
+            page_dirs=page_dirs,
+            today=self.today,
+            extra_diagnostics=extra,
+            directory_urls=config.use_directory_urls,
+            # MkDocs' own draft_docs: served, never built, so never listed or linked
+            unbuilt={src_uri for src_uri, file in pages.items() if file.inclusion is InclusionLevel.DRAFT},
+            include_drafts=self.config.drafts,
         )
         self._report(catalog.diagnostics)
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
@@ -193,6 +220,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             postmortem_file = files.get_file_from_path(src_uri)
             if postmortem_file is None:
                 continue
+            if postmortem_file.inclusion is InclusionLevel.DRAFT:
+                continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
             # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all.
             is_hidden_draft = src_uri in drafts and not self.config.drafts
             postmortem_file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
@@ -204,13 +233,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
         )
-        self.views = {**self.site.postmortem_views, HOME_SRC: self.site.home}
+        # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
+        # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
+        own_pages = {
+            dest_path(file.src_uri, config.use_directory_urls): file.src_uri
+            for file in files.documentation_pages()
+            if not file.inclusion.is_excluded()
+        }
+        self.home_src = own_pages.get(dest_path(HOME_SRC, config.use_directory_urls), HOME_SRC)
+        self.views = {**self.site.postmortem_views, self.home_src: self.site.home}
         for page in self.site.pages:
-            self.views[page.src_uri] = page
-            if files.get_file_from_path(page.src_uri) is None:  # an author's own page keeps its text on top
+            own = own_pages.get(dest_path(page.src_uri, config.use_directory_urls))
+            self.views[own or page.src_uri] = page
+            if own is None:
                 inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
                 files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
-        if files.get_file_from_path(HOME_SRC) is None:
+        if self.home_src == HOME_SRC and files.get_file_from_path(HOME_SRC) is None:
             files.append(File.generated(config, HOME_SRC, content=""))
         # Backed by files the late work writes (the exports of 5,000 postmortems are 13 MB that this process never
         # holds); MkDocs copies them after on_env, once that work is collected.
@@ -306,7 +344,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             page.meta = {**page.meta, "template": TEMPLATES_BY_KIND.get(kind, LISTING_TEMPLATE)}
             if kind == "explorer":
                 page.meta["hide"] = ["toc"]  # the facets and results need the width; the page has no sections
-            if src_uri != HOME_SRC:
+            if src_uri != self.home_src:
                 page.meta["title"] = html.escape(title)
                 page.title = page.meta["title"]
                 page.meta["search"] = {"exclude": True}  # search finds the postmortem, not ten lists of it
@@ -410,11 +448,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def _default_nav(self, files: Files, page_dirs: tuple[str, ...]) -> list:
         """Home, the generated index pages and the ordinary pages: never the postmortems themselves."""
         assert self.site is not None
-        nav: list = [{"Home": HOME_SRC}]
+        nav: list = [{"Home": self.home_src}]
         nav.extend({title: src_uri} for title, src_uri in self.site.nav())
         ordinary: dict[str, list] = {}
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
-            if file.src_uri == HOME_SRC or file.src_uri in self.views or not file.inclusion.is_in_nav():
+            if file.src_uri == self.home_src or file.src_uri in self.views or not file.inclusion.is_in_nav():
                 continue
             folder = file.src_uri.split("/", 1)[0] if "/" in file.src_uri else ""
             ordinary.setdefault(folder, []).append(file.src_uri)
@@ -455,6 +493,10 @@ def _late_work(
         return LateResults(similar_incidents(project_root, catalog, limit=similar_limit))
     except SearchIndexError as error:
         return LateResults({}, str(error))
+
+
+def _readmes(refs) -> set[str]:
+    return {ref.src_uri for ref in refs if stem(ref.src_uri) == "README"}
 
 
 def _display_prefix(config: MkDocsConfig) -> str:

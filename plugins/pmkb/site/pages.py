@@ -63,7 +63,9 @@ class Site:
         by_id = {view.postmortem.id: view.postmortem for view in self.postmortem_views.values()}
         row = self.builder.incident_row
         for src_uri, view in self.postmortem_views.items():
-            found = [by_id[i] for i in similar.get(view.postmortem.id, ()) if i in by_id]
+            # Only pages the build writes: a cached list may name a postmortem since left out (draft_docs).
+            linked = self.builder.linked_ids
+            found = [by_id[i] for i in similar.get(view.postmortem.id, ()) if i in by_id and i in linked]
             if found:
                 self.postmortem_views[src_uri] = replace(view, similar=tuple(row(p) for p in found))
 

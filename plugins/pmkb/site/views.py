@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import quote
 
+from pmkb.core.files import is_index_page, page_url, stem
 from pmkb.core.model import ActionItem, Postmortem, human_duration
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.site.explorer import ExplorerLink, explorer_link
@@ -319,19 +319,10 @@ def sort_action_rows(rows: Iterable[ActionRow]) -> list[ActionRow]:
     )
 
 
-def page_url(src_uri: str, directory_urls: bool = True) -> str:
-    """MkDocs' URL for a Markdown source path (`a/b.md` -> `a/b/`, `a/index.md` -> `a/`)."""
-    stem = src_uri[: -len(".md")] if src_uri.endswith(".md") else src_uri
-    if stem == "index" or stem.endswith("/index"):
-        folder = stem[: -len("index")]
-        url = folder if directory_urls else folder + "index.html"
-    else:
-        url = stem + "/" if directory_urls else stem + ".html"
-    return quote(url)  # as MkDocs quotes File.url: `#`, `?` and `%` in file names stay part of the path
-
-
 def _runbook_title(path: str) -> str:
-    name = path.rsplit("/", 1)[-1][: -len(".md")]
+    name = stem(path)
+    if is_index_page(path):  # a folder's page (index.md, README.md): named after its folder
+        name = path.rpartition("/")[0].rpartition("/")[2] or "Home"
     return name.replace("-", " ").replace("_", " ").capitalize()
 
 

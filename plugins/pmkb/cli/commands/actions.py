@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     catalog = project.catalog()
     today = catalog.today
     rows = [
-        ActionRow(item, item.is_overdue(today), postmortem, page_url(postmortem.src_uri))
+        ActionRow(item, item.is_overdue(today), postmortem, page_url(postmortem.src_uri, project.directory_urls))
         for postmortem in catalog.listed(project.options.drafts)
         for item in postmortem.open_action_items
     ]
