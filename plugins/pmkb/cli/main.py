@@ -13,6 +13,7 @@ import sys
 
 from pmkb import __version__
 from pmkb.cli.project import ProjectError
+from pmkb.core.text import escaped
 from pmkb.core.today import TodayError
 from pmkb.runtime.speedups import SpeedupsError
 
@@ -67,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         # `pmkb lint | head`: the reader left; that is not a failure of ours.
         sys.stderr.close()
         return EXIT_OK
+    except OSError as error:
+        # A path the system refuses (too long, not readable) that no command foresaw: one line, never a traceback.
+        name = str(error.filename or "")
+        where = f": {escaped(name[:80])}{'...' * (len(name) > 80)}" if name else ""
+        print(f"pmkb {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pmkb.core.files import (
     is_markdown,
     miscased_markdown,
     page_url,
+    read_regular_file,
     stem,
 )
 from pmkb.core.model import OPEN_STATUSES, Postmortem
@@ -290,16 +291,6 @@ def _check_file(ref: SourceRef, taxonomy: Taxonomy) -> tuple[FileCheck, bool]:
     except OSError as error:
         return FileCheck(None, [_unreadable(ref, error)]), False
     return check_bytes(raw, ref, taxonomy), True
-
-
-def read_regular_file(path: Path | str) -> bytes:
-    """The bytes of a regular file; OSError for anything else. Opened without blocking, so a named pipe that
-    replaced the file since it was listed cannot hang a lint or a build."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(descriptor, "rb") as file:
-        if not stat_module.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise OSError(0, "not a regular file")
-        return file.read()
 
 
 def _unreadable(ref: SourceRef, error: OSError) -> Diagnostic:

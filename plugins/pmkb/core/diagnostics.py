@@ -139,7 +139,9 @@ def command_safe(line: str) -> str:
 
 def terminal_line(text: str) -> str:
     """Content (a title, an id, a snippet of a body) made safe to print as part of one line of output."""
-    return escaped(" ".join(text.split()) if any(char in LINE_BREAKS for char in text) else text)
+    if any(char in LINE_BREAKS for char in text):
+        text = "".join(" " if char in LINE_BREAKS else char for char in text)
+    return escaped(text)
 
 
 def _gh_message(text: str) -> str:

@@ -9,8 +9,11 @@ with MkDocs' own `File` objects.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import stat
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import quote
 
 MARKDOWN_EXTENSIONS = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")  # mkdocs.utils.markdown_extensions
@@ -92,3 +95,13 @@ def collisions(src_uris: Iterable[str], directory_urls: bool = True) -> dict[str
     for src_uri in sorted(src_uris):
         by_dest.setdefault(dest_path(src_uri, directory_urls), []).append(src_uri)
     return {dest: pages for dest, pages in by_dest.items() if len(pages) > 1}
+
+
+def read_regular_file(path: Path | str) -> bytes:
+    """The bytes of a regular file; OSError for anything else. Opened without blocking, so that a named pipe
+    (or one that replaced the file since it was listed) cannot hang a lint, a build or an import."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return file.read()

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from pmkb.core.files import read_regular_file
+
 from .model import Failure, Format, Source
 
 MAX_BYTES = 5 * 1024 * 1024  # an incident report is kilobytes; a page above this is an export of something else
@@ -45,22 +47,29 @@ _MARKDOWN_RE = re.compile(r"^(?:\s{0,3}#{1,6}\s+\S|\s{0,3}```|\s{0,3}\|.*\|\s*$|
 def expand(paths: list[str]) -> Iterator[tuple[str, Path] | Failure]:
     """Each path given, folders expanded to the files under them (sorted, hidden ones skipped)."""
     for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files: list[Path] = []
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-                files.extend(Path(folder) / name for name in names if not name.startswith("."))
-            if not files:
-                yield Failure(given, "the folder has no files to import")
-            for file in sorted(files):
-                yield str(file), file
-        elif path.is_file():
-            yield given, path
-        elif path.exists():
-            yield Failure(given, "not a regular file")
-        else:
-            yield Failure(given, "no such file or folder")
+        try:
+            yield from _expand(given)
+        except OSError as error:  # a name longer than the system allows, a folder that cannot be listed
+            yield Failure(given, f"cannot read it: {error.strerror or error}")
+
+
+def _expand(given: str) -> Iterator[tuple[str, Path] | Failure]:
+    path = Path(given)
+    if path.is_dir():
+        files: list[Path] = []
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            files.extend(Path(folder) / name for name in names if not name.startswith("."))
+        if not files:
+            yield Failure(given, "the folder has no files to import")
+        for file in sorted(files):
+            yield str(file), file
+    elif path.is_file():
+        yield given, path
+    elif path.exists():
+        yield Failure(given, "not a regular file")
+    else:
+        yield Failure(given, "no such file or folder")
 
 
 def read(name: str, path: Path) -> Source | Failure:
@@ -70,7 +79,7 @@ def read(name: str, path: Path) -> Source | Failure:
             return Failure(
                 name, f"too large to be an incident report ({_megabytes(size)}; the limit is {_megabytes(MAX_BYTES)})"
             )
-        data = path.read_bytes()
+        data = read_regular_file(path)  # a named pipe in a folder being imported must not hang the import
     except OSError as error:
         return Failure(name, f"cannot read it: {error.strerror or error}")
     return from_bytes(name, data, _EXTENSIONS.get(path.suffix.lower()))

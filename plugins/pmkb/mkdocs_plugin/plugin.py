@@ -407,6 +407,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         results = late.result()
         if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
             log.warning(f"similar incidents left out: {results.similar_error}")
+        for note in results.notes:
+            log.info(note)
         if results.similar:
             self.site.add_similar(results.similar)
             self.views.update(self.site.postmortem_views)
@@ -468,6 +470,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 class LateResults:
     similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
     similar_error: str | None = None
+    notes: tuple[str, ...] = ()  # said once, as information (a damaged cache that was rebuilt)
 
 
 def _late_work(
@@ -489,10 +492,11 @@ def _late_work(
         return LateResults({})
     from pmkb.search.similarity import SearchIndexError, similar_incidents
 
+    notes: list[str] = []
     try:
-        return LateResults(similar_incidents(project_root, catalog, limit=similar_limit))
+        return LateResults(similar_incidents(project_root, catalog, limit=similar_limit, notes=notes), None, (*notes,))
     except SearchIndexError as error:
-        return LateResults({}, str(error))
+        return LateResults({}, str(error), (*notes,))
 
 
 def _readmes(refs) -> set[str]:

@@ -345,6 +345,7 @@ class SyncReport:
     unchanged: int = 0
     invalid: int = 0  # postmortems left out of the index because they do not validate (see `pmkb lint`)
     stale: str | None = None  # why the index could not be updated (busy, read-only): it was used as it was
+    repaired: str | None = None  # what was wrong with a cache that could not be read: it was rebuilt
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -354,7 +355,8 @@ class SyncReport:
             action = f"{len(self.reindexed)} re-indexed, {len(self.deleted)} removed, {self.unchanged} unchanged"
         invalid = f", {self.invalid} invalid left out (see pmkb lint)" if self.invalid else ""
         stale = f" (not updated: {self.stale}; results may be stale)" if self.stale else ""
-        return f"search index: {action}{invalid} in {self.seconds:.2f}s{stale}"
+        repaired = f" ({self.repaired})" if self.repaired else ""
+        return f"search index: {action}{invalid} in {self.seconds:.2f}s{stale}{repaired}"
 
 
 @dataclass(frozen=True)
@@ -414,6 +416,7 @@ class SearchIndex:
         self.display_prefix = display_prefix
         self.lock_timeout = lock_timeout
         self.fingerprint = taxonomy_fingerprint(taxonomy)
+        self.damaged: str | None = None  # set by read_manifest when a manifest exists but cannot be used
 
     @classmethod
     def for_project(cls, project, **kwargs) -> SearchIndex:
@@ -436,12 +439,21 @@ class SearchIndex:
 
     def read_manifest(self) -> Manifest | None:
         """The manifest, if it is ours, current, for this content folder and taxonomy, and vouches for the index."""
+        self.damaged = None
         try:
-            data = json.loads(self.manifest_path.read_bytes())
-        except (OSError, ValueError):
+            raw = self.manifest_path.read_bytes()
+        except OSError:
+            return None
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's recursion limit
+            self.damaged = f"{MANIFEST_NAME} is damaged"
             return None
         manifest = Manifest.from_json(data)
-        if manifest is None or manifest.docs_dir != str(self.docs_dir) or manifest.taxonomy != self.fingerprint:
+        if manifest is None:
+            self.damaged = f"{MANIFEST_NAME} is damaged or from another version"
+            return None
+        if manifest.docs_dir != str(self.docs_dir) or manifest.taxonomy != self.fingerprint:
             return None
         return manifest if self._verify(manifest) else None
 
@@ -518,6 +530,7 @@ class SearchIndex:
                 report.seconds = time.perf_counter() - started
                 return report, manifest
             current = None if rebuild else self.read_manifest()  # again: another process may have updated it
+            damaged = None if rebuild else self.damaged
             if current is None:
                 report, manifest = self._rebuild(found)
             else:
@@ -525,8 +538,10 @@ class SearchIndex:
                     report, manifest = self._update(current, found)
                 except SearchIndexError:
                     raise
-                except Exception:  # a broken index: whoosh may raise anything; start over
+                except Exception as error:  # a broken index: whoosh may raise anything; start over
+                    damaged = f"the index could not be updated ({_reason(error)})"
                     report, manifest = self._rebuild(found)
+            report.repaired = damaged
         report.seconds = time.perf_counter() - started
         return report, manifest
 

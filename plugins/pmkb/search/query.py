@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from pmkb.core.diagnostics import shown
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.search.analyzer import analyze
 
@@ -49,6 +50,11 @@ TAXONOMY_FIELDS = {
     "detection": "detection",
 }
 QUERY_FIELDS = (*KEYWORD_FIELDS, "id", "title", "year", "date")
+# Bounds that keep every step recursive or not (this parser, the translation to whoosh, whoosh's own query
+# tree) far from Python's recursion limit and quick: no one writes a query that long or that deep by hand.
+MAX_QUERY_LENGTH = 4_000  # characters
+MAX_QUERY_DEPTH = 32  # nested parentheses, NOT and '-'
+MAX_QUERY_TERMS = 500
 
 
 class QueryError(ValueError):
@@ -186,6 +192,18 @@ class _Parser:
         self.context = context
         self.tokens = _tokenize(query)
         self.index = 0
+        self.depth = 0
+        terms = sum(token.kind in ("word", "phrase") for token in self.tokens)
+        if terms > MAX_QUERY_TERMS:
+            raise QueryError(f"query has {terms} terms; at most {MAX_QUERY_TERMS} allowed")
+
+    def deeper(self, token: _Token) -> None:
+        """One more level of nesting, refused past MAX_QUERY_DEPTH at the token that opens it."""
+        self.depth += 1
+        if self.depth > MAX_QUERY_DEPTH:
+            raise QueryError(
+                f"query nested deeper than {MAX_QUERY_DEPTH} levels at column {token.column} (parentheses, NOT and '-')"
+            )
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -238,13 +256,18 @@ class _Parser:
             following = self.peek()
             if following.kind in ("end", "rparen", "op") and not (following.kind == "op" and following.text == "NOT"):
                 raise QueryError(f"'{token.text}' at column {token.column} must be followed by a term")
-            return BoolNode("not", (self.unary(default_field),))
+            self.deeper(token)
+            node = BoolNode("not", (self.unary(default_field),))
+            self.depth -= 1
+            return node
         return self.atom(default_field)
 
     def atom(self, default_field: str | None):
         token = self.take()
         if token.kind == "lparen":
+            self.deeper(token)
             node = self.sequence(default_field)
+            self.depth -= 1
             closing = self.take()
             if closing.kind != "rparen":
                 raise QueryError(f"unbalanced parenthesis: the '(' at column {token.column} is never closed")
@@ -431,12 +454,14 @@ def parse_query(query: str, taxonomy: Taxonomy | None = None) -> ParsedQuery:
     """Check and parse `query` (see the module docstring). Raises `QueryError` on a malformed query."""
     if not query.strip():
         raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryError(f"query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} allowed")
     tree = _Parser(query, QueryContext(taxonomy)).parse()
     if tree is None:
         raise QueryError("empty query: give words to search for, or fields such as cause:deployment")
     if not _has_positive_content(tree):
         raise QueryError(
-            f"nothing to search for in '{query}': its words are too common to be indexed or only excluded (NOT)"
+            f"nothing to search for in '{shown(query)}': its words are too common to be indexed or only excluded (NOT)"
         )
     return ParsedQuery(query, tree)
 

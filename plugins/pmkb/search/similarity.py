@@ -42,7 +42,12 @@ _STRUCTURED = "\x00"  # prefix of structured terms: the tokenizer never produces
 
 
 def similar_incidents(
-    project_root: Path, catalog, limit: int = 5, *, statuses: Collection[str] = ("published",)
+    project_root: Path,
+    catalog,
+    limit: int = 5,
+    *,
+    statuses: Collection[str] = ("published",),
+    notes: list[str] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """For every postmortem in `catalog.postmortems`, the ids of up to `limit` most similar other postmortems
     whose status is in `statuses` (default: published only, so never a draft), best first.
@@ -69,12 +74,16 @@ def similar_incidents(
         site = build_site(catalog, ...)
         site.add_similar(similar)
     """
+    work = _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses))
     try:
-        return _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses)).run()
+        return work.run()
     except SearchIndexError:
         raise
     except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
         raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
+    finally:
+        if notes is not None:  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
+            notes.extend(f"similar incidents: {name} could not be read and was rebuilt" for name in work.damaged)
 
 
 @dataclass
@@ -94,6 +103,7 @@ class _SimilarIncidents:
         self.limit = max(0, int(limit))
         self.statuses = tuple(sorted(set(statuses)))
         self.stats = {"read": 0, "tokenized": 0, "computed": 0}  # for tests and measurements
+        self.damaged: list[str] = []  # cache files that exist but could not be used (and are rewritten)
 
     def run(self) -> dict[str, tuple[str, ...]]:
         cached = self._load(SIMILAR_RESULTS_NAME) or {}
@@ -238,10 +248,15 @@ class _SimilarIncidents:
 
     def _load(self, name: str) -> dict | None:
         try:
-            data = json.loads((self.directory / name).read_bytes())
-        except (OSError, ValueError):
+            raw = (self.directory / name).read_bytes()
+        except OSError:
             return None
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's recursion limit
+            data = None
         if not isinstance(data, dict) or data.get("format") != SIMILAR_FORMAT or data.get("version") != SIMILAR_VERSION:
+            self.damaged.append(name)
             return None
         return data
 

@@ -13,6 +13,7 @@ import json
 import sys
 
 from pmkb.cli.project import find_project
+from pmkb.core.diagnostics import terminal_line
 from pmkb.core.suggest import did_you_mean
 from pmkb.site.exports import action_item_record
 from pmkb.site.review import FORMATS, item_ref, render_review
@@ -142,11 +143,11 @@ def _table(rows: list[ActionRow]) -> str:
     cells = [
         (
             row.item.due.isoformat() + (" overdue" if row.overdue else "") if row.item.due else "-",
-            _one_line(row.item.owner),
+            terminal_line(_one_line(row.item.owner)),  # validated text already; printed content is made safe anyway
             row.item.priority or "-",
             row.item.status,
             item_ref(row),
-            _one_line(row.item.title),
+            terminal_line(_one_line(row.item.title)),
         )
         for row in rows
     ]

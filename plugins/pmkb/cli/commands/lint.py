@@ -36,9 +36,12 @@ def _selected(paths: list[str], project_root: Path):
     targets = []
     for given in paths:
         path = Path(given)
-        if not path.exists():
-            raise ProjectError(f"no such file or folder: {given}")
-        targets.append(path.resolve())
+        try:
+            if not path.exists():
+                raise ProjectError(f"no such file or folder: {given}")
+            targets.append(path.resolve())
+        except OSError as error:  # a name longer than the system allows
+            raise ProjectError(f"cannot use {given[:60]}{'...' * (len(given) > 60)}: {error.strerror}") from None
 
     def wanted(display_path: str) -> bool:
         resolved = (project_root / display_path).resolve()

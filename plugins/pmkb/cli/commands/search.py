@@ -73,7 +73,9 @@ def _use_color(choice: str) -> bool:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"pmkb search: {message}", file=sys.stderr)
+    from pmkb.core.diagnostics import terminal_line
+
+    print(f"pmkb search: {terminal_line(message)}", file=sys.stderr)  # it may quote the query
     return code
 
 
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     except SearchIndexError as error:
         return _fail(f"error: {error}", 2)
     hits = results.hits[: args.limit]
-    if args.verbose or results.report.stale:
+    if args.verbose or results.report.stale or results.report.repaired:
         print(f"pmkb {results.report.summary()}", file=sys.stderr)
     if args.json:
         data = [hit.as_json() for hit in hits]
@@ -115,24 +117,31 @@ def run(args: argparse.Namespace) -> int:
         if args.facets:
             print(_format_facets(results, color), end="")
     if not results.total:
-        return _fail(f"no postmortem matches '{query}'", 1)
+        from pmkb.core.diagnostics import shown
+
+        return _fail(f"no postmortem matches '{shown(query, 200)}'", 1)
     if not args.json and results.total > len(hits) and args.limit:
         print(f"pmkb search: {results.total} matches, {len(hits)} shown (use --limit)", file=sys.stderr)
     return 0
 
 
 def _format_text(hits, color: bool) -> str:
+    # Everything printed comes from files: a body may hold an escape sequence a terminal would obey, and an id
+    # could start a GitHub workflow command, so each piece is made safe (pmkb.core.diagnostics).
+    from pmkb.core.diagnostics import command_safe, terminal_line
+
     lines: list[str] = []
     for hit in hits:
         if lines:
             lines.append("")
-        heading = f"{hit.id}  {hit.title}"
-        details = f"{hit.date} · {hit.severity} · {hit.cause} · {hit.path}"
+        heading = command_safe(terminal_line(f"{hit.id}  {hit.title}"))
+        details = terminal_line(f"{hit.date} · {hit.severity} · {hit.cause} · {hit.path}")
         lines.append(f"{BOLD}{heading}{RESET}" if color else heading)
         lines.append(f"  {DIM}{details}{RESET}" if color else f"  {details}")
         if hit.snippet:
             parts = []
             for text, matched in hit.snippet:
+                text = terminal_line(text)
                 if matched:
                     parts.append(f"{HIGHLIGHT}{text}{RESET}" if color else f"[{text}]")
                 else:
