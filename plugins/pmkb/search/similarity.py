@@ -74,15 +74,16 @@ def similar_incidents(
         site = build_site(catalog, ...)
         site.add_similar(similar)
     """
-    work = _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses))
+    work: _SimilarIncidents | None = None
     try:
+        work = _SimilarIncidents(Path(project_root), tuple(catalog.postmortems), limit, tuple(statuses))
         return work.run()
     except SearchIndexError:
         raise
     except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
         raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
     finally:
-        if notes is not None:  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
+        if notes is not None and work is not None:  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
             notes.extend(f"similar incidents: {name} could not be read and was rebuilt" for name in work.damaged)
 
 
