@@ -118,3 +118,42 @@ def test_the_exports_pass_through_a_temporary_folder_that_every_build_removes(kb
     with pytest.raises(Abort):
         kb.build(site_dir=tmp_path / "failed")
     assert list(scratch.iterdir()) == []
+
+
+# -- issue 19: interrupted and terminated processes leave nothing in the temp folder ----------------------------
+
+_SIGNAL_SCRIPT = """
+import os, signal, sys, time
+sys.path.insert(0, {plugins!r})
+from pmkb.runtime.forking import Deferred, can_fork
+from pmkb.runtime.tempfiles import make_temp_folder
+folder = make_temp_folder("pmkb-exports-")
+open(os.path.join(folder, "postmortems.json"), "w").write("[]")
+deferred = Deferred(lambda: time.sleep(30) or 1)
+print(can_fork(), sorted(os.listdir({scratch!r})), flush=True)
+if sys.argv[1] == "term":
+    os.kill(os.getpid(), signal.SIGTERM)
+else:
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        deferred.result()
+    except KeyboardInterrupt:
+        sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("how", ["term", "interrupt"])
+def test_sigterm_and_ctrl_c_leave_no_temporary_files(tmp_path, how):
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = _SIGNAL_SCRIPT.format(plugins=str(Path(__file__).resolve().parents[1] / "plugins"), scratch=str(scratch))
+    env = {**os.environ, "TMPDIR": str(scratch), "PMKB_WORKERS": "2"}
+    result = subprocess.run([sys.executable, "-c", script, how], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == (-15 if how == "term" else 130), result.stderr
+    # While it ran, the export folder existed and the child's answer file had no name; afterwards nothing is left.
+    assert "['pmkb-exports-" in result.stdout and ".pickle" not in result.stdout
+    assert sorted(path.name for path in scratch.iterdir()) == []

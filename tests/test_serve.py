@@ -145,3 +145,21 @@ def test_rebuilds_and_stopping_leave_no_temporary_files(server, monkeypatch, tmp
     server.rebuild_files()
     server.config.plugins.on_shutdown()
     assert sorted(path.name for path in scratch.iterdir()) == []
+
+
+def test_a_byte_that_is_not_utf8_shows_the_error_banner_and_the_server_keeps_answering(server, kb, caplog):
+    """Issue 19: MkDocs' own read of such a page raises and fails the whole rebuild; pmkb hands it the readable
+    rest, so every page still answers and this one says what is wrong."""
+    path = kb.docs / "2024/2024-05-03-incident-2.md"
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"Something happened", b"Something h\xe4ppened"))
+    touch_later(path)
+    with caplog.at_level(logging.ERROR):
+        site = server.rebuild_site()  # no exception
+    banner = read_page(site, "2024/2024-05-03-incident-2/").article.find("div", "pmkb-errors")
+    assert banner is not None and "not valid UTF-8: byte 0xe4" in banner.all_text()
+    assert read_page(site, "2024/2024-05-01-incident-0/").article is not None  # the others still answer
+    path.write_bytes(good)
+    touch_later(path)
+    site = server.rebuild_site()
+    assert read_page(site, "2024/2024-05-03-incident-2/").article.find("div", "pmkb-errors") is None

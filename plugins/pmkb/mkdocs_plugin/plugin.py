@@ -9,8 +9,6 @@ from __future__ import annotations
 import gc
 import html
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -44,6 +42,7 @@ from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridd
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
+from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
 from pmkb.site.pages import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
 from pmkb.site.views import PostmortemView
 
@@ -198,7 +197,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         )
         self._report(catalog.diagnostics)
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
-        self.export_folder = tempfile.mkdtemp(prefix="pmkb-exports-")
+        self.export_folder = make_temp_folder("pmkb-exports-")  # removed even on SIGTERM (pmkb.runtime.tempfiles)
         # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
         # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
         # before the first page is written.
@@ -312,13 +311,20 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         line, which MkDocs reads as "no metadata" (neither a YAML fence nor a MultiMarkdown header), and it is
         split with MkDocs' own rules (pmkb.core.source), so the page gets exactly the Markdown it would have got.
         """
-        if not isinstance(self.views.get(page.file.src_uri), PostmortemView) or page.file.abs_src_path is None:
+        src_uri = page.file.src_uri
+        has_view = isinstance(self.views.get(src_uri), PostmortemView)
+        broken = src_uri in self.errors_by_file and is_postmortem(src_uri, normalize_page_dirs(self.config.pages))
+        if not (has_view or broken) or page.file.abs_src_path is None:
             return None
         try:
             raw = Path(page.file.abs_src_path).read_bytes()
         except OSError:
             return None  # MkDocs reads it again and reports the error its own way
-        body = read_body(raw, page.file.src_uri)
+        body = read_body(raw, src_uri)
+        if body is None and broken:
+            # `mkdocs serve` with a byte that is not UTF-8: MkDocs' own read would raise and fail the whole
+            # rebuild (no page would answer); the error banner says what is wrong, over the readable rest.
+            body = read_body(raw.decode("utf-8-sig", errors="replace").encode("utf-8"), src_uri)
         return None if body is None else "\n" + body
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -415,7 +421,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def _remove_export_folder(self) -> None:
         if self.export_folder is not None:
-            shutil.rmtree(self.export_folder, ignore_errors=True)
+            remove_temp_folder(self.export_folder)
             self.export_folder = None
 
     def _drop_late_work(self) -> None:

@@ -8,6 +8,7 @@ a process that runs threads (`mkdocs serve`'s watcher and server), a platform wi
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -15,7 +16,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 from pmkb.runtime.speedups import speedups
 
@@ -38,7 +39,7 @@ class Deferred(Generic[T]):
     def __init__(self, work: Callable[[], T]) -> None:
         self._work = work
         self._pid: int | None = None
-        self._path: str | None = None
+        self._answer: IO[bytes] | None = None  # the child's answer: a file with no name
         # The value in a 1-tuple once known (a work() may return None, so None cannot mean "not yet").
         self._outcome: tuple[T] | None = None
         self._cancelled = False
@@ -46,12 +47,14 @@ class Deferred(Generic[T]):
             self._start()
 
     def _start(self) -> None:
-        descriptor, path = tempfile.mkstemp(prefix="pmkb-", suffix=".pickle")
+        # The answer goes through a temporary file that has no name (unlinked at once, O_TMPFILE where the
+        # system has it): however the parent or the child ends (Ctrl-C, SIGTERM, SIGKILL, out of memory),
+        # nothing is left in the temp folder. Both hold the descriptor; the parent reads from offset 0.
+        answer = tempfile.TemporaryFile(prefix="pmkb-", suffix=".pickle")
         try:
             pid = os.fork()
         except OSError:
-            os.close(descriptor)
-            os.unlink(path)
+            answer.close()
             return
         if pid == 0:  # the child: never returns into the caller's code
             code = 1
@@ -64,13 +67,12 @@ class Deferred(Generic[T]):
                     payload = pickle.dumps((True, self._work()), protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception as error:  # handed to the parent, which raises it from result()
                     payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(descriptor, "wb") as out:
+                with os.fdopen(os.dup(answer.fileno()), "wb") as out:
                     out.write(payload)
                 code = 0
             finally:
                 os._exit(code)  # no atexit handlers, no flushing the parent's buffers twice
-        os.close(descriptor)
-        self._pid, self._path = pid, path
+        self._pid, self._answer = pid, answer
 
     def result(self) -> T:
         if self._outcome is None:
@@ -108,21 +110,25 @@ class Deferred(Generic[T]):
         return value
 
     def _reap(self) -> tuple[int | None, bytes | None]:
-        """Wait for the child; its exit code and answer. The answer's file is removed."""
-        assert self._pid is not None and self._path is not None
+        """Wait for the child; its exit code and answer. The answer's file is closed (it has no name)."""
+        assert self._pid is not None and self._answer is not None
         try:
             _, wait_status = os.waitpid(self._pid, 0)
             code: int | None = os.waitstatus_to_exitcode(wait_status)
         except ChildProcessError:
             code = None
+        except BaseException:  # interrupted while waiting (Ctrl-C): the child's work is no longer wanted
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._answer.close()
+            self._pid = self._answer = None
+            raise
         try:
-            with open(self._path, "rb") as file:
-                payload: bytes | None = file.read()
+            self._answer.seek(0)
+            payload: bytes | None = self._answer.read()
         except OSError:
             payload = None
-        try:
-            os.unlink(self._path)
-        except OSError:
-            pass
-        self._pid = self._path = None
+        self._answer.close()
+        self._pid = self._answer = None
         return code, payload

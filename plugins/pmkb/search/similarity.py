@@ -83,7 +83,9 @@ def similar_incidents(
     except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
         raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
     finally:
-        if notes is not None and work is not None:  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
+        if (
+            notes is not None and work is not None
+        ):  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
             notes.extend(f"similar incidents: {name} could not be read and was rebuilt" for name in work.damaged)
 
 
