@@ -758,6 +758,114 @@ CASES: list[Case] = [
         (E((1, 1), "", "broken symbolic link"),),
         setup=lambda docs, root: _link(docs / "2024/nowhere.md", docs / "2024/2024-05-02-symlink-dangling.md"),
     ),
+    # -- issue 19: control and invisible characters in text fields ----------------------------------------------
+    Case(
+        "title-escape-sequence",
+        variant("title: Cache stampede takes down checkout", 'title: "Cache \\e[31mstampede"'),
+        (E('"Cache', "title", "title holds a control character (U+001B ESCAPE) at character 7"),),
+    ),
+    Case(
+        "owner-bell",
+        variant("    owner: team-checkout", '    owner: "team\\a"'),
+        (E('"team', "action_items.0.owner", "holds a control character (U+0007 BELL)"),),
+    ),
+    Case(
+        "action-item-title-nul",
+        variant("  - title: Add request coalescing", '  - title: "Add \\0 coalescing"'),
+        (E('"Add', "action_items.0.title", "holds a control character (U+0000 NULL)"),),
+    ),
+    Case(
+        "author-tab",
+        variant("authors: [Ada Lovelace]", 'authors: ["Ada\\tLovelace"]'),
+        (E('"Ada', "authors.0", "holds a control character (U+0009 CHARACTER TABULATION)"),),
+    ),
+    Case(
+        "title-zero-width-only",
+        variant("title: Cache stampede takes down checkout", 'title: "\\u200b\\u2060\\ufeff \\u3164"'),
+        (E('"\\u200b', "title", "must not be empty: it holds only invisible characters such as U+200B"),),
+    ),
+    Case(
+        "title-literal-block",
+        variant("title: Cache stampede takes down checkout", "title: |\n  Cache stampede\n  takes down checkout"),
+        (E("|", "title", "title holds a line break (U+000A LINE FEED)"),),
+    ),
+    Case(
+        "title-line-separator-escape",
+        variant("title: Cache stampede takes down checkout", 'title: "Cache\\Lstampede"'),
+        (E('"Cache', "title", "title holds a line break (U+2028 LINE SEPARATOR)"),),
+    ),
+    Case(
+        "summary-bidi-override",
+        variant("  summary: Checkout failed", '  summary: "\\u202eCheckout failed', "for 2h.", 'for 2h."'),
+        (E('"\\u202e', "impact.summary", "bidirectional control (U+202E RIGHT-TO-LEFT OVERRIDE)"),),
+    ),
+    Case(
+        "title-raw-nel",
+        variant("title: Cache stampede takes down checkout", "title: Cache stampede\x85takes down checkout"),
+        (E("\x85", "", "front matter holds a raw U+0085 NEXT LINE"),),
+    ),
+    Case(
+        "link-c1-control",
+        variant("link: https://example.com/issues/1", 'link: "https://example.com/\\x9b31m"'),
+        (E('"https', "action_items.0.link", "is not an http(s) URL"),),
+    ),
+    # -- issue 19: files MkDocs builds (or copies) that pmkb must judge the same way -----------------------------
+    Case("markdown-extension", BASE, (), rel="2024/2024-05-02-markdown-extension.markdown"),
+    Case(
+        "upper-case-extension",
+        BASE,
+        (E((1, 1), "", "MkDocs builds only lower-case '.md' files as pages and would copy this one"),),
+        rel="2024/2024-05-02-upper-case-extension.MD",
+    ),
+    Case("readme-is-an-index-page", "# 2024\n\nNot a postmortem: the folder's page.\n", (), rel="2024/README.md"),
+    # -- issue 19: links the build would break -------------------------------------------------------------------
+    Case(
+        "shadowed-by-folder-index",
+        BASE,
+        (E((1, 1), "id", "'2024/2024-05-02-shadowed-by-folder-index/index.md' is built at the same URL"),),
+        setup=lambda docs, root: _write(docs / "2024/2024-05-02-shadowed-by-folder-index/index.md", "# Page\n"),
+    ),
+    Case(
+        "runbooks-to-a-draft",
+        variant("tags: [redis]", "tags: [redis]\nrunbooks: [2024/2024-05-02-a-draft.md]"),
+        (E("2024/2024-05-02-a-draft.md", "runbooks.0", "names a page the build leaves out: it is a draft"),),
+        setup=lambda docs, root: _write(
+            docs / "2024/2024-05-02-a-draft.md", variant("status: published", "status: draft")
+        ),
+    ),
+    Case(
+        "runbooks-to-a-dropped-readme",
+        variant("tags: [redis]", "tags: [redis]\nrunbooks: [runbooks/README.md, runbooks/index.md]"),
+        (E("runbooks/README.md", "runbooks.0", "names a page the build leaves out: MkDocs drops it"),),
+        setup=lambda docs, root: (
+            _write(docs / "runbooks/README.md", "# R\n"),
+            _write(docs / "runbooks/index.md", "# I\n"),
+        ),
+    ),
+    Case("related-twice", variant("tags: [redis]", "tags: [redis]\nrelated: [2024-05-02-bom, 2024-05-02-bom]"), ()),
+    # -- issue 19: the file system -------------------------------------------------------------------------------
+    Case(
+        "named-pipe",
+        None,
+        (E((1, 1), "", "file is a named pipe (FIFO)"),),
+        setup=lambda docs, root: os.mkfifo(docs / "2024/2024-05-02-named-pipe.md"),
+    ),
+    Case(
+        "name-not-utf8",
+        None,
+        (E((1, 1), "", "file name is not valid UTF-8 (byte 0xe9): rename it"),),
+        rel="2024/2024-05-02-r\\udce9seau.md",  # as diagnostics spell it
+        setup=lambda docs, root: Path(os.fsdecode(os.fsencode(docs / "2024") + b"/2024-05-02-r\xe9seau.md")).write_text(
+            BASE
+        ),
+    ),
+    Case(
+        "name-with-escape-sequence",
+        None,
+        (E((1, 1), "", "file name holds a control character (U+001B ESCAPE): rename it"),),
+        rel="2024/2024-05-02-\\x1b[31mred.md",
+        setup=lambda docs, root: _write(docs / "2024/2024-05-02-\x1b[31mred.md", BASE),
+    ),
 ]
 
 CASE_IDS = [case.name for case in CASES]
@@ -1060,3 +1168,190 @@ def test_taxonomy_slug_with_a_trailing_newline_is_rejected(kb):
 
     _, diagnostics, _ = load_taxonomy({"causes": [{"slug": "db\n", "title": "DB", "description": "x."}]}, kb.root)
     assert [d.field for d in diagnostics] == ["causes.0.slug"]
+
+
+# -- issue 19, second round --------------------------------------------------------------------------------------
+
+
+def test_no_output_lets_file_content_drive_a_terminal_or_a_workflow(corpus: CorpusRun):
+    from pmkb.core.text import unsafe_character
+
+    for output in (corpus.lint_text, corpus.lint_github, corpus.lint_stderr):
+        for line in output.splitlines():
+            assert unsafe_character(line) is None, line
+            assert not line.startswith("::") or line.startswith(("::error file=", "::warning file="))
+
+
+def test_the_pages_mkdocs_builds_are_the_pages_pmkb_checks(kb):
+    """`.markdown` postmortems are built and listed, README.md is its folder's page (and the home page), a
+    runbook naming a README links to its folder, and a related id given twice is listed once."""
+    kb.write(
+        "2024/2024-05-01-other.markdown",
+        render_postmortem(front_matter(title="Other extension", date="2024-05-01", timeline=_day("2024-05-01"))),
+    )
+    kb.write("runbooks/failover/README.md", "# Failover\n")
+    kb.add(
+        "2024-05-02-main",
+        related=["2024-05-01-other", "2024-05-01-other"],
+        runbooks=["runbooks/failover/README.md"],
+    )
+    (kb.docs / "index.md").unlink()
+    kb.write("README.md", "# Welcome from the README\n")
+    assert kb.cli("lint", "--strict").returncode == 0
+    site = kb.build(strict=True)
+    page = (site / "2024/2024-05-02-main/index.html").read_text("utf-8")
+    assert page.count(">Other extension</a>") == 1
+    assert 'href="../../runbooks/failover/"' in page
+    assert "Other extension" in (site / "incidents/index.html").read_text("utf-8")
+    home = (site / "index.html").read_text("utf-8")
+    assert "Welcome from the README" in home and "Other extension" in home  # the author's text, then the listing
+
+
+def _day(day: str) -> dict:
+    return {"started": f"{day}T09:00:00Z", "detected": f"{day}T09:10:00Z", "resolved": f"{day}T10:00:00Z"}
+
+
+def _mkdocs_view(config_file: Path) -> tuple:
+    from mkdocs.config import load_config
+
+    config = load_config(str(config_file))
+    options = config.plugins["pmkb"].config
+    return (
+        Path(config.docs_dir).resolve(),
+        options.drafts,
+        tuple(options.pages),
+        options.similar,
+        config.use_directory_urls,
+    )
+
+
+def _pmkb_view(config_file: Path) -> tuple:
+    project = find_project(config_file)
+    options = project.options
+    return project.docs_dir, options.drafts, options.pages, options.similar, project.directory_urls
+
+
+def test_the_cli_reads_inherit_and_env_tags_as_mkdocs_does(kb, monkeypatch):
+    (kb.root / "base.yml").write_text(
+        "docs_dir: postmortems\ntheme: {name: material}\nuse_directory_urls: false\n"
+        "plugins:\n  - search\n  - pmkb:\n      pages: [runbooks, guides]\n      similar: !ENV [PMKB_SIMILAR, 3]\n"
+    )
+    kb.config.write_text(
+        "INHERIT: base.yml\nsite_name: Inherited\n"
+        "plugins:\n  - search\n  - pmkb:\n      drafts: !ENV [PMKB_TEST_DRAFTS, false]\n"
+    )
+    assert _pmkb_view(kb.config) == _mkdocs_view(kb.config)  # the child's plugin list replaces the parent's
+    monkeypatch.setenv("PMKB_TEST_DRAFTS", "true")
+    assert _pmkb_view(kb.config)[1] is True
+    assert _pmkb_view(kb.config) == _mkdocs_view(kb.config)
+    kb.config.write_text("INHERIT: base.yml\nsite_name: Inherited\n")  # everything from the parent
+    monkeypatch.setenv("PMKB_SIMILAR", "7")
+    assert _pmkb_view(kb.config) == _mkdocs_view(kb.config)
+    assert _pmkb_view(kb.config)[3] == 7 and _pmkb_view(kb.config)[4] is False
+    assert kb.cli("lint").returncode == 0
+
+
+def test_mkdocs_yaml_is_found_when_there_is_no_mkdocs_yml(kb):
+    kb.config.rename(kb.root / "mkdocs.yaml")
+    kb.add("2024-05-02-fine")
+    result = kb.cli("lint")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("INHERIT: mkdocs.yml\nsite_name: x\n", "INHERIT loop"),
+        ("INHERIT: missing.yml\nsite_name: x\n", "inherited config file 'missing.yml' does not exist"),
+        ("site_name: x\ndocs_dir: postmortems\nexclude_docs: [a]\n", "exclude_docs must be a multi-line string"),
+        ("site_name: x\ndocs_dir: postmortems\nuse_directory_urls: 'no'\n", "use_directory_urls must be true or false"),
+        ("site_name: x\ndocs_dir: [postmortems]\n", "docs_dir must be a folder name"),
+    ],
+)
+def test_a_config_mkdocs_would_refuse_is_one_line(kb, config, message):
+    kb.config.write_text(config)
+    result = kb.cli("lint")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line
+
+
+def test_draft_docs_are_validated_but_never_listed_or_linked(kb):
+    kb.set_config(draft_docs="2024/2024-05-01-*.md\n")
+    kb.add("2024-05-01-in-draft-docs", title="Kept out by draft_docs", date="2024-05-01", timeline=_day("2024-05-01"))
+    kb.add("2024-05-02-main", related=["2024-05-01-in-draft-docs"])
+    assert kb.cli("lint", "--strict").returncode == 0
+    actions = kb.cli("actions", "--json")
+    assert "2024-05-01-in-draft-docs" not in actions.stdout
+    site = kb.build(strict=True)
+    assert not (site / "2024/2024-05-01-in-draft-docs").exists()
+    for page in ("incidents/index.html", "2024/2024-05-02-main/index.html", "postmortems.json"):
+        assert "Kept out by draft_docs" not in (site / page).read_text("utf-8"), page
+    kb.add(
+        "2024-05-03-runbook",
+        date="2024-05-03",
+        runbooks=["2024/2024-05-01-in-draft-docs.md"],
+        timeline=_day("2024-05-03"),
+    )
+    result = kb.cli("lint", "--format", "json")
+    assert [d["message"] for d in json.loads(result.stdout)] == [
+        "runbooks '2024/2024-05-01-in-draft-docs.md' names a page the build leaves out: "
+        "draft_docs in mkdocs.yml keeps it out of the build"
+    ]
+
+
+def test_paths_the_system_refuses_are_one_line_in_every_command(kb):
+    long_name = "x" * 5000
+    for args in (("lint", long_name), ("lint", "-f", long_name), ("actions", "-f", long_name), ("import", long_name)):
+        result = kb.cli(*args)
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr, args
+        assert len(result.stderr.strip().splitlines()) <= 2, (args, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("(" * 5000 + "x" + ")" * 5000, "characters long"),
+        ("(" * 40 + "x" + ")" * 40, "nested deeper than 32 levels at column 33"),
+        ("NOT " * 40 + "cache", "nested deeper than 32 levels"),
+        ("-" * 40 + "cache", "nested deeper than 32 levels"),
+        ("service:(" * 40 + "x" + ")" * 40, "nested deeper than 32 levels"),
+        (" ".join(["cache"] * 600), "600 terms; at most 500"),
+    ],
+)
+def test_deep_and_long_queries_are_one_line_not_a_recursion_error(kb, query, message):
+    kb.add("2024-05-02-cache")
+    result = kb.cli("search", "--", query)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and "index" not in line  # the query is blamed, not the index
+
+
+@pytest.mark.parametrize(
+    "damage", [b"[" * 100_000, b'{"format": "pmkb-search-manifest", "files": 5}', b"\xff\xfe", b""]
+)
+def test_a_damaged_search_manifest_is_rebuilt_with_one_line(kb, damage):
+    kb.add("2024-05-02-cache")
+    assert kb.cli("search", "cache").returncode == 0
+    manifest = kb.root / ".cache/pmkb/search/manifest.json"
+    manifest.write_bytes(damage)
+    result = kb.cli("search", "cache")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "manifest.json is damaged" in result.stderr and "rebuilt" in result.stderr
+    assert kb.cli("search", "cache").stderr == ""  # repaired: nothing more to say
+
+
+@pytest.mark.parametrize("name", ["similar.json", "similar-terms.json"])
+def test_a_damaged_similar_cache_is_repaired_and_strict_builds_pass(kb, name, caplog):
+    kb.add("2024-05-02-cache")
+    kb.add("2024-05-03-cache", date="2024-05-03", timeline=_day("2024-05-03"))
+    kb.build(strict=True)
+    cache = kb.root / ".cache/pmkb/search" / name
+    assert cache.is_file()
+    cache.write_bytes(b"[" * 100_000)
+    if name == "similar-terms.json":  # read only when the lists must be computed again
+        kb.add("2024-05-03-cache", date="2024-05-03", title="Another title", timeline=_day("2024-05-03"))
+    with caplog.at_level(logging.INFO):
+        kb.build(strict=True)  # a note, never a warning
+    assert any(f"{name} could not be read and was rebuilt" in r.getMessage() for r in caplog.records)
+    assert json.loads(cache.read_bytes())["format"] == "pmkb-similar"

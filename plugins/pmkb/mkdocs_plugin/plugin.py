@@ -164,7 +164,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         pages = {
             file.src_uri: file
             for file in files
-            if file.is_documentation_page() and file.abs_src_path is not None and not file.inclusion.is_excluded()
+            # MkDocs' draft_docs (DRAFT) count: `mkdocs serve` builds them, and `pmkb lint` checks them too
+            if file.is_documentation_page()
+            and file.abs_src_path is not None
+            and file.inclusion is not InclusionLevel.EXCLUDED
         }
         found, link_diagnostics = discover(Path(config.docs_dir), prefix, excluded=lambda relative: False)
         # README.md beside index.md: MkDocs dropped it from `files` already; the catalog still sees it, so that a
