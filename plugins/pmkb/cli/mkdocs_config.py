@@ -46,7 +46,7 @@ def construct_env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> object:
         names = [loader.construct_scalar(child) for child in children]
     else:
         raise yaml.constructor.ConstructorError(
-            None, None, f"expected a scalar or sequence node, but found {node.id}", node.start_mark
+            None, None, f"expected a scalar or sequence node, but found {type(node).__name__}", node.start_mark
         )
     for name in names:
         if isinstance(name, str) and name in os.environ:
