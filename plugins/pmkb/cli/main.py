@@ -26,7 +26,7 @@ COMMANDS = {
     "import": "turn existing incident reports (HTML, Markdown, text, e-mail) into draft postmortems",
 }
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -38,12 +38,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, help_text in COMMANDS.items():
         module = None
         if command is None or name == command:
-            try:
-                module = importlib.import_module(f"pmkb.cli.commands.{name}{'_' * keyword.iskeyword(name)}")
-            except ModuleNotFoundError as error:
-                if error.name != f"pmkb.cli.commands.{name}{'_' * keyword.iskeyword(name)}":
-                    raise
-                continue
+            # A command named by a Python keyword (`import`) lives in a module with a trailing underscore.
+            module = importlib.import_module(f"pmkb.cli.commands.{name}{'_' * keyword.iskeyword(name)}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         sub.add_argument("-f", "--config-file", metavar="FILE", help="the project's mkdocs.yml (default: ./mkdocs.yml)")
         if module is not None:

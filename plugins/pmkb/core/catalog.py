@@ -214,9 +214,6 @@ class FileChecker:
             self.taxonomy = taxonomy
             self.entries.clear()
 
-    def check(self, ref: SourceRef) -> FileCheck:
-        return self.check_all([ref])[0]
-
     def check_all(self, refs: list[SourceRef]) -> list[FileCheck]:
         """Results for `refs`, in order. Files not seen before (or changed) are read; many at once in parallel."""
         with collector_paused():
