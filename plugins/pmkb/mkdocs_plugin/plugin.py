@@ -11,7 +11,7 @@ import html
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -23,6 +23,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
 
 from pmkb.core.catalog import (
     Catalog,
@@ -42,8 +44,9 @@ from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridd
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
-from pmkb.site.pages import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
-from pmkb.site.views import PostmortemView
+from pmkb.site.charts import Chart, charts_enabled, render_svgs
+from pmkb.site.pages import EXPORT_NAMES, FEED_NAME, HOME_SRC, Site, build_site, export_files, site_charts
+from pmkb.site.views import PostmortemView, TocEntry, toc_entries
 
 log = get_plugin_logger(__name__)
 
@@ -65,6 +68,7 @@ class PostmortemPluginConfig(Config):
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = c.Type(int, default=_DEFAULTS.similar)
+    charts = c.Type(bool, default=_DEFAULTS.charts)
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,6 +93,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
+        self.svgs: dict[str, str] = {}  # chart key -> inline SVG, from the late work
+        self.feed_link = ""
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -125,6 +131,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             config.extra_css.append(SEARCH_STYLESHEET)
         if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
             config.extra_javascript.append(SEARCH_SCRIPT)
+        if not config.site_url:
+            # MkDocs then writes a sitemap.xml without a single URL, silently; the feed's links are relative.
+            log.info("site_url is not set: sitemap.xml lists no pages and the Atom feed's links are relative")
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -175,15 +184,21 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
         # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
         # before the first page is written.
+        project_root = Path(config.config_file_path or "mkdocs.yml").parent
+        # Specs and text alternatives are made here, for the pages; drawing them (about 50 ms a chart) is late work.
+        charts = site_charts(catalog, include_drafts=self.config.drafts)
         self.late = Deferred(
             partial(
                 _late_work,
                 catalog,
                 export_folder=self.export_folder,
-                project_root=Path(config.config_file_path or "mkdocs.yml").parent,
+                project_root=project_root,
                 similar_limit=self.config.similar,
                 include_drafts=self.config.drafts,
                 directory_urls=config.use_directory_urls,
+                charts=charts.all() if charts_enabled(self.config.charts) else [],
+                site_name=config.site_name,
+                site_url=config.site_url or "",
             )
         )
 
@@ -203,6 +218,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
+            charts=charts,
         )
         self.views = {**self.site.postmortem_views, HOME_SRC: self.site.home}
         for page in self.site.pages:
@@ -264,6 +280,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
+        env.globals["pmkb_svgs"] = self.svgs
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -317,6 +334,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         view = self.views.get(src_uri)
         if view is not None:
             context["pmkb"] = getattr(view, "view", view)
+            # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
+            # the table of contents as much as the author's own.
+            # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
+            extra = [_anchor(entry) for entry in toc_entries(context["pmkb"])]
+            items = page.toc.items
+            (items[0].children if items and items[0].level == 1 else items).extend(extra)
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
@@ -334,6 +357,14 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             is_postmortem=is_postmortem(src_uri, normalize_page_dirs(self.config.pages)),
         )
         return html
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        """Every page's head links the Atom feed, so that a reader or a chat tool finds it from any page."""
+        link = (
+            f'<link rel="alternate" type="application/atom+xml" title="{html.escape(config.site_name)}" '
+            f'href="{html.escape(get_relative_url(FEED_NAME, page.url))}">'
+        )
+        head_end = output.find("</head>")
+        return output if head_end < 0 else f"{output[:head_end]}{link}\n{output[head_end:]}"
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
@@ -367,6 +398,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         late, self.late = self.late, None
         results = late.result()
+        self.svgs.clear()
+        self.svgs.update(results.svgs)
+        if results.chart_error is not None:
+            log.warning(f"charts left out: {results.chart_error}")
         if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
             log.warning(f"similar incidents left out: {results.similar_error}")
         if results.similar:
@@ -430,6 +465,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 class LateResults:
     similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
     similar_error: str | None = None
+    svgs: dict[str, str] = field(default_factory=dict)  # chart key -> inline SVG
+    chart_error: str | None = None
 
 
 def _late_work(
@@ -440,21 +477,34 @@ def _late_work(
     similar_limit: int,
     include_drafts: bool,
     directory_urls: bool,
+    charts: list[Chart],
+    site_name: str,
+    site_url: str,
 ) -> LateResults:
-    """What no page needs until pages are rendered: the exports, written into `export_folder`, and similar
-    incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and returns values."""
-    for name, content in export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls).items():
+    """What no page needs until pages are rendered: the exports and the feed, written into `export_folder`, the
+    charts' SVG and similar incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and
+    returns values."""
+    exported = export_files(
+        catalog, include_drafts=include_drafts, directory_urls=directory_urls, site_name=site_name, site_url=site_url
+    )
+    for name, content in exported.items():
         target = Path(export_folder, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8"))
+    results = LateResults({})
+    if charts:
+        try:
+            results = replace(results, svgs=render_svgs(charts, project_root / ".cache" / "pmkb" / "charts"))
+        except Exception as error:  # a chart engine that fails must not fail the build: pages show the tables
+            results = replace(results, chart_error=f"{type(error).__name__}: {error}")
     if similar_limit <= 0:
-        return LateResults({})
+        return results
     from pmkb.search.similarity import SearchIndexError, similar_incidents
 
     try:
-        return LateResults(similar_incidents(project_root, catalog, limit=similar_limit))
+        return replace(results, similar=similar_incidents(project_root, catalog, limit=similar_limit))
     except SearchIndexError as error:
-        return LateResults({}, str(error))
+        return replace(results, similar_error=str(error))
 
 
 def _display_prefix(config: MkDocsConfig) -> str:
@@ -465,3 +515,9 @@ def _display_prefix(config: MkDocsConfig) -> str:
     except ValueError:
         return os.fspath(docs) + "/"
     return "" if str(relative) == "." else relative.as_posix() + "/"
+
+
+def _anchor(entry: TocEntry) -> AnchorLink:
+    anchor = AnchorLink(entry.title, entry.id, entry.level)
+    anchor.children = [_anchor(child) for child in entry.children]
+    return anchor
