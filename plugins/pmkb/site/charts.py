@@ -45,7 +45,7 @@ FONT = "Roboto, -apple-system, BlinkMacSystemFont, Helvetica, Arial, sans-serif"
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2", "#9c755f", "#bab0ac")
 OTHER_COLOUR = "#8c8c8c"
 # The severity chips' colours (pmkb.css), most severe first; a longer taxonomy reuses the last.
-SEVERITY_COLOURS = ("#b71c1c", "#d84315", "#f9a825", "#00897b")
+SEVERITY_COLOURS = ("#b71c1c", "#bf360c", "#f9a825", "#00796b")
 STATUS_COLOURS = {"open": "#e15759", "in-progress": "#f28e2b", "done": "#59a14f", "wont-do": "#8c8c8c"}
 OVERDUE_COLOURS = {"overdue": "#e15759", "on-time": "#4e79a7"}
 WIDTH, HEIGHT = 300, 150
