@@ -44,7 +44,7 @@ from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridd
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
-from pmkb.site.charts import Chart, charts_enabled, render_svgs
+from pmkb.site.charts import ChartJob, charts_enabled, prune
 from pmkb.site.pages import EXPORT_NAMES, FEED_NAME, HOME_SRC, Site, build_site, export_files, site_charts
 from pmkb.site.views import PostmortemView, TocEntry, toc_entries
 
@@ -93,7 +93,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
-        self.svgs: dict[str, str] = {}  # chart key -> inline SVG, from the late work
+        self.svgs: dict[str, str] = {}  # chart key -> inline SVG, filled in as the chart jobs are collected
+        self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
         self.feed_link = ""
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
@@ -187,6 +188,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         project_root = Path(config.config_file_path or "mkdocs.yml").parent
         # Specs and text alternatives are made here, for the pages; drawing them (about 50 ms a chart) is late work.
         charts = site_charts(catalog, include_drafts=self.config.drafts)
+        self._stop_charts()
+        self.svgs.clear()
         self.late = Deferred(
             partial(
                 _late_work,
@@ -196,11 +199,18 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 similar_limit=self.config.similar,
                 include_drafts=self.config.drafts,
                 directory_urls=config.use_directory_urls,
-                charts=charts.all() if charts_enabled(self.config.charts) else [],
                 site_name=config.site_name,
                 site_url=config.site_url or "",
             )
         )
+        if charts_enabled(self.config.charts):
+            # Started after the fork above (the engine is a process of its own, never forked). Two jobs: the home
+            # page's few charts are ready early; the facet pages, rendered last, wait for the rest.
+            cache = project_root / ".cache" / "pmkb" / "charts"
+            self.chart_jobs = {
+                "home": ChartJob(charts.home, cache),
+                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+            }
 
         postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
         drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
@@ -334,6 +344,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         view = self.views.get(src_uri)
         if view is not None:
             context["pmkb"] = getattr(view, "view", view)
+            if getattr(context["pmkb"], "charts", ()):
+                self._collect_charts("home" if src_uri == HOME_SRC else "values")
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
@@ -368,6 +380,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
+        if self.chart_jobs:
+            for name in list(self.chart_jobs):
+                self._collect_charts(name)
+            jobs = list(self.chart_jobs.values())
+            if jobs[0].cache_dir is not None:
+                prune(jobs[0].cache_dir, set().union(*(job.names for job in jobs)))
+            self.chart_jobs = {}
         self._remove_export_folder()
         try:
             stats = self.browser_search.finish(config.site_dir)
@@ -386,10 +405,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         gc.unfreeze()
         self._drop_late_work()
         self.browser_search.cancel()
+        self._stop_charts()
 
     def on_shutdown(self) -> None:
         self._drop_late_work()
         self.browser_search.cancel()
+        self._stop_charts()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -398,15 +419,26 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         late, self.late = self.late, None
         results = late.result()
-        self.svgs.clear()
-        self.svgs.update(results.svgs)
-        if results.chart_error is not None:
-            log.warning(f"charts left out: {results.chart_error}")
         if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
             log.warning(f"similar incidents left out: {results.similar_error}")
         if results.similar:
             self.site.add_similar(results.similar)
             self.views.update(self.site.postmortem_views)
+
+    def _collect_charts(self, name: str) -> None:
+        """Wait for a chart job, once; a failing engine leaves its pages with their tables (a warning)."""
+        job = self.chart_jobs.get(name)
+        if job is None:
+            return
+        try:  # after the first call, result() returns what it has at once
+            self.svgs.update(job.result())
+        except Exception as error:  # the engine is a separate program: any failure of it is reported, not raised
+            log.warning(f"charts left out: {type(error).__name__}: {error}")
+
+    def _stop_charts(self) -> None:
+        for job in self.chart_jobs.values():
+            job.stop()
+        self.chart_jobs = {}
 
     def _remove_export_folder(self) -> None:
         if self.export_folder is not None:
@@ -465,8 +497,6 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 class LateResults:
     similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
     similar_error: str | None = None
-    svgs: dict[str, str] = field(default_factory=dict)  # chart key -> inline SVG
-    chart_error: str | None = None
 
 
 def _late_work(
@@ -477,7 +507,6 @@ def _late_work(
     similar_limit: int,
     include_drafts: bool,
     directory_urls: bool,
-    charts: list[Chart],
     site_name: str,
     site_url: str,
 ) -> LateResults:
@@ -492,11 +521,6 @@ def _late_work(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8"))
     results = LateResults({})
-    if charts:
-        try:
-            results = replace(results, svgs=render_svgs(charts, project_root / ".cache" / "pmkb" / "charts"))
-        except Exception as error:  # a chart engine that fails must not fail the build: pages show the tables
-            results = replace(results, chart_error=f"{type(error).__name__}: {error}")
     if similar_limit <= 0:
         return results
     from pmkb.search.similarity import SearchIndexError, similar_incidents

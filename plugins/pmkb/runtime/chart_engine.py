@@ -1,43 +1,68 @@
 """Vega-Lite to SVG in a process of its own: `python -m pmkb.runtime.chart_engine` reads a JSON array of specs on
 stdin and writes a JSON array of SVG strings on stdout.
 
-Why a fresh process: vl-convert runs a JavaScript engine on threads of its own, which Python does not see. A process
-that has used it and then forks (pmkb's late work, pmkb.runtime.forking) hands the child an engine whose threads
-did not survive the fork, and the child's first chart waits forever. Started afresh, the engine costs about half a
-second, once per build, and only when a chart is missing from the cache.
+Why a process of its own: vl-convert runs a JavaScript engine on threads Python does not see. A process that has
+used it and then forks (pmkb's late work, pmkb.runtime.forking) hands the child an engine whose threads did not
+survive the fork, and the child's first chart waits forever. Started afresh, the engine costs about half a
+second; it runs on the second core while the build goes on, and is waited for only by the first page that shows
+a chart (`EngineRun.svgs`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 
-def render_specs(specs: list[dict], timeout: float = 600) -> list[str]:
-    """The SVG of each spec, in order, from a new process (raises RuntimeError with its stderr on failure)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pmkb.runtime.chart_engine"],
-        input=json.dumps(specs),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"the chart engine failed: {last}")
-    svgs = json.loads(done.stdout)
-    if len(svgs) != len(specs):
-        raise RuntimeError("the chart engine returned the wrong number of charts")
-    return svgs
+class EngineRun:
+    """One engine process drawing `specs`, started at once; `svgs()` waits for it."""
+
+    def __init__(self, specs: list[dict]) -> None:
+        self.count = len(specs)
+        # Specs go through a file, not a pipe: writing hundreds of kilobytes into a pipe would block this process
+        # until the engine has read them.
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as specs_file:
+            json.dump(specs, specs_file)
+            specs_file.seek(0)
+            self.process: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-m", "pmkb.runtime.chart_engine"],
+                stdin=specs_file,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+    def svgs(self, timeout: float = 600) -> list[str]:
+        """The SVG of each spec, in order (RuntimeError with the engine's last line on failure)."""
+        if self.process is None:
+            raise RuntimeError("the chart engine was stopped")
+        out, err = self.process.communicate(timeout=timeout)
+        code, self.process = self.process.returncode, None
+        if code != 0:
+            raise RuntimeError(f"the chart engine failed: {(err.strip().splitlines() or ['no message'])[-1]}")
+        svgs = json.loads(out)
+        if len(svgs) != self.count:
+            raise RuntimeError("the chart engine returned the wrong number of charts")
+        return svgs
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.communicate()
+            self.process = None
 
 
 def main() -> int:
     import vl_convert
 
     specs = json.load(sys.stdin)
-    json.dump([vl_convert.vegalite_to_svg(spec) for spec in specs], sys.stdout)
-    return 0
+    svgs = [vl_convert.vegalite_to_svg(spec) for spec in specs]
+    json.dump(svgs, sys.stdout)
+    sys.stdout.flush()
+    os._exit(0)  # the engine's threads need no orderly shutdown
 
 
 if __name__ == "__main__":

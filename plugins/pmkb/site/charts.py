@@ -1,11 +1,11 @@
 """Charts: Vega-Lite specs of the insights, and the one seam that turns them into static SVG.
 
 `Chart` values (a spec, a caption and a data table) are plain data built with the pages; nothing here imports a
-chart library. `render_svgs`, which the plugin calls on the second core while MkDocs converts Markdown
-(pmkb.runtime.forking), hands the specs that are not cached yet to a process of their own
-(pmkb.runtime.chart_engine): Vega-Lite through vl-convert, so no script runs in the browser and nothing comes from
-a CDN. SVGs are cached on disk by the spec's hash. Charts can be switched off (`charts: false` in the plugin's
-options, or `PMKB_CHARTS=0`): pages then show each chart's caption and table alone.
+chart library. `ChartJob`, which the plugin starts before MkDocs converts the Markdown and waits for at the first
+page that shows a chart, hands the specs not cached yet to a process of their own (pmkb.runtime.chart_engine) on
+the second core: Vega-Lite through vl-convert, so no script runs in the browser and nothing comes from a CDN.
+SVGs are cached on disk by the spec's hash. Charts can be switched off (`charts: false` in the plugin's options,
+or `PMKB_CHARTS=0`): pages then show each chart's caption and table alone.
 
 Light and dark: the specs colour axes, labels and grid lines with sentinel colours that `themed` rewrites to
 `currentColor`, so an inline chart takes the text colour of Material's palette (default or slate) from CSS. Data
@@ -459,46 +459,71 @@ def _cache_key(chart: Chart, version: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
-def render_svgs(charts: Iterable[Chart], cache_dir: Path | None = None) -> dict[str, str]:
-    """Chart key -> inline SVG. SVGs already in `cache_dir` are read back; the others are drawn, all at once, by
-    the chart engine (pmkb.runtime.chart_engine, a process of its own) and stored.
-
-    Files of charts no longer drawn are removed, so the cache holds one build's charts.
+class ChartJob:
+    """Inline SVGs of `charts`, by key: read from `cache_dir` where drawn before, the rest drawn by a chart engine
+    process started here (pmkb.runtime.chart_engine) while the build goes on. `result()` waits for it, themes the
+    new SVGs and stores them. Files of charts no longer drawn are left for `prune`.
     """
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
 
-    try:
-        version = package_version("vl-convert-python")
-    except PackageNotFoundError:
-        version = "unknown"
-    result: dict[str, str] = {}
-    used: set[str] = set()
-    missing: list[tuple[Chart, Path | None]] = []
-    for chart in charts:
-        name = _cache_key(chart, version) + ".svg"
-        used.add(name)
-        cached = cache_dir / name if cache_dir is not None else None
+    def __init__(self, charts: Iterable[Chart], cache_dir: Path | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as package_version
+
         try:
-            result[chart.key] = cached.read_text(encoding="utf-8") if cached is not None else None
-        except OSError:
-            result[chart.key] = None
-        if result[chart.key] is None:
-            missing.append((chart, cached))
-    if missing:
-        from pmkb.runtime.chart_engine import render_specs
+            version = package_version("vl-convert-python")
+        except PackageNotFoundError:
+            version = "unknown"
+        self.cache_dir = cache_dir
+        self.svgs: dict[str, str] = {}
+        self.names: set[str] = set()  # cache file names of these charts
+        self.missing: list[tuple[Chart, Path | None]] = []
+        for chart in charts:
+            name = _cache_key(chart, version) + ".svg"
+            self.names.add(name)
+            cached = cache_dir / name if cache_dir is not None else None
+            try:
+                self.svgs[chart.key] = cached.read_text(encoding="utf-8")  # type: ignore[union-attr]
+            except (OSError, AttributeError):
+                self.missing.append((chart, cached))
+        self._run = None
+        if self.missing:
+            from pmkb.runtime.chart_engine import EngineRun
 
-        for (chart, cached), svg in zip(missing, render_specs([dict(c.spec) for c, _ in missing]), strict=True):
-            result[chart.key] = svg = themed(svg, chart)
-            if cached is not None:
-                _store(cached, svg)
-    if cache_dir is not None and cache_dir.is_dir():
-        for path in cache_dir.glob("*.svg"):
-            if path.name not in used:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+            self._run = EngineRun([dict(chart.spec) for chart, _ in self.missing])
+
+    def result(self) -> dict[str, str]:
+        if self._run is not None:
+            run, self._run = self._run, None
+            for (chart, cached), svg in zip(self.missing, run.svgs(), strict=True):
+                self.svgs[chart.key] = themed(svg, chart)
+                if cached is not None:
+                    _store(cached, self.svgs[chart.key])
+        return self.svgs
+
+    def stop(self) -> None:
+        if self._run is not None:
+            self._run.stop()
+            self._run = None
+
+
+def prune(cache_dir: Path, keep: set[str]) -> None:
+    """Remove cached SVGs of charts no build draws any more, so the cache holds one build's charts."""
+    if not cache_dir.is_dir():
+        return
+    for path in cache_dir.glob("*.svg"):
+        if path.name not in keep:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def render_svgs(charts: Iterable[Chart], cache_dir: Path | None = None) -> dict[str, str]:
+    """Chart key -> inline SVG, now (a `ChartJob` waited for at once), pruning the cache to these charts."""
+    job = ChartJob(charts, cache_dir)
+    result = job.result()
+    if cache_dir is not None:
+        prune(cache_dir, job.names)
     return result
 
 
