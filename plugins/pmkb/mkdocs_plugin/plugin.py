@@ -369,6 +369,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             is_postmortem=is_postmortem(src_uri, normalize_page_dirs(self.config.pages)),
         )
         return html
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Every page's head links the Atom feed, so that a reader or a chat tool finds it from any page."""
         link = (

@@ -18,6 +18,7 @@ from pmkb.core.taxonomy import Taxonomy
 from pmkb.site.charts import Chart
 from pmkb.site.explorer import ExplorerLink, explorer_link
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
+from pmkb.site.guide import GuideView
 from pmkb.site.insights import Headline, format_seconds
 
 SEVERITY_TONES = 4  # severity chips have four colours, most severe first; a longer taxonomy reuses the last
@@ -130,15 +131,16 @@ def timeline_strip(postmortem: Postmortem) -> TimelineStrip | None:
         )
         if m is not None
     ]
-    if t.started is None or len(moments) < 2:
+    started = t.started
+    if started is None or len(moments) < 2:
         return None
-    span = (moments[-1][1] - t.started).total_seconds()
+    span = (moments[-1][1] - started).total_seconds()
 
     def at(moment: datetime) -> float:
-        return round(100 * (moment - t.started).total_seconds() / span, 2) if span > 0 else 0.0
+        return round(100 * (moment - started).total_seconds() / span, 2) if span > 0 else 0.0
 
     marks = tuple(
-        TimelineMark(label, m, at(m), "" if label == "Started" else "+" + human_duration(m - t.started))
+        TimelineMark(label, m, at(m), "" if label == "Started" else "+" + human_duration(m - started))
         for label, m in moments
     )
     spans = tuple(
@@ -147,7 +149,7 @@ def timeline_strip(postmortem: Postmortem) -> TimelineStrip | None:
         )
         for a, b in pairwise(marks)
     )
-    return TimelineStrip(marks, spans, human_duration(moments[-1][1] - t.started))
+    return TimelineStrip(marks, spans, human_duration(moments[-1][1] - started))
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,7 +515,7 @@ def toc_entries(view: object) -> tuple[TocEntry, ...]:
         if view.open_actions:
             entries.append(TocEntry("Open action items", "open-action-items", 2))
         return tuple(entries)
-    if getattr(view, "kind", "") == "guide":
+    if isinstance(view, GuideView):
         return (
             TocEntry("Workflow", "workflow", 2),
             TocEntry("The template", "template", 2),
