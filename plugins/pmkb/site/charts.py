@@ -51,6 +51,20 @@ OVERDUE_COLOURS = {"overdue": "#e15759", "on-time": "#4e79a7"}
 WIDTH, HEIGHT = 300, 150
 
 
+def _engine_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vl-convert-python")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# Part of every cache key: another vl-convert may draw differently. Read when this module is imported, not during
+# a build: importlib.metadata leaves garbage in reference cycles, which on_files' frozen collector would keep.
+ENGINE_VERSION = _engine_version()
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A chart's data as a table: its text alternative."""
@@ -379,7 +393,18 @@ def home_charts(insights: HomeInsights, severity_slugs: Sequence[str]) -> tuple[
                 "ago.",
             )
         )
-    return tuple(charts)
+    return _with_data(charts)
+
+
+def _with_data(charts: Iterable[Chart]) -> tuple[Chart, ...]:
+    """Charts with something to draw: Vega-Lite fails on an empty colour domain, and an empty chart says nothing
+    a caption cannot (incidents older than the window, a knowledge base without timelines)."""
+    return tuple(chart for chart in charts if _values(chart.spec))
+
+
+def _values(spec: Mapping) -> list:
+    data = spec.get("data") or {}
+    return [v for v in data.get("values", ()) if v.get("count", 1) and v.get("median", 1) is not None]
 
 
 def _series_totals(counts: Iterable[Count]) -> dict[str, int]:
@@ -421,7 +446,7 @@ def trend_charts(key: str, name: str, trend: Trend) -> tuple[Chart, ...]:
         f"Time to resolve: median {format_seconds(s.resolve_median)}, 90th percentile "
         f"{format_seconds(s.resolve_p90)} ({s.count:,} incident{'s' * (s.count != 1)} with a resolution time).",
     )
-    return (trend_chart, durations)
+    return _with_data((trend_chart, durations))
 
 
 # -- rendering: the seam -----------------------------------------------------------------------------------------
@@ -466,13 +491,7 @@ class ChartJob:
     """
 
     def __init__(self, charts: Iterable[Chart], cache_dir: Path | None = None) -> None:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as package_version
-
-        try:
-            version = package_version("vl-convert-python")
-        except PackageNotFoundError:
-            version = "unknown"
+        version = ENGINE_VERSION
         self.cache_dir = cache_dir
         self.svgs: dict[str, str] = {}
         self.names: set[str] = set()  # cache file names of these charts
