@@ -45,7 +45,16 @@ from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.site.charts import ChartJob, charts_enabled, prune
-from pmkb.site.pages import EXPORT_NAMES, FEED_NAME, HOME_SRC, Site, build_site, export_files, site_charts
+from pmkb.site.pages import (
+    EXPORT_NAMES,
+    FEED_NAME,
+    HOME_SRC,
+    Site,
+    SiteCharts,
+    build_site,
+    export_files,
+    site_charts,
+)
 from pmkb.site.views import PostmortemView, TocEntry, toc_entries
 
 log = get_plugin_logger(__name__)
@@ -95,6 +104,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.browser_search = BrowserSearch()
         self.svgs: dict[str, str] = {}  # chart key -> inline SVG, filled in as the chart jobs are collected
         self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
+        self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
         self.feed_link = ""
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
@@ -203,14 +213,11 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 site_url=config.site_url or "",
             )
         )
-        if charts_enabled(self.config.charts):
-            # Started after the fork above (the engine is a process of its own, never forked). Two jobs: the home
-            # page's few charts are ready early; the facet pages, rendered last, wait for the rest.
-            cache = project_root / ".cache" / "pmkb" / "charts"
-            self.chart_jobs = {
-                "home": ChartJob(charts.home, cache),
-                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
-            }
+        # Drawn from on_nav on: after the fork above (the engine is a process of its own, never forked), and
+        # after the collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage).
+        self.pending_charts = (
+            (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
+        )
 
         postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
         drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
@@ -250,6 +257,15 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         if not self.config.enabled:
             return nav
+        if self.pending_charts is not None:
+            # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
+            # rest, which the engine draws on the second core while MkDocs converts the Markdown.
+            charts, cache = self.pending_charts
+            self.pending_charts = None
+            self.chart_jobs = {
+                "home": ChartJob(charts.home, cache),
+                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+            }
         if not speedups().chrome:
             self.chrome_keys = None
             return nav

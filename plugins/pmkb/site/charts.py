@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmkb.runtime.chart_engine import EngineRun
 from pmkb.site.insights import (
     AGE_BINS,
     DURATION_BINS,
@@ -504,10 +505,8 @@ class ChartJob:
                 self.svgs[chart.key] = cached.read_text(encoding="utf-8")  # type: ignore[union-attr]
             except (OSError, AttributeError):
                 self.missing.append((chart, cached))
-        self._run = None
+        self._run: EngineRun | None = None
         if self.missing:
-            from pmkb.runtime.chart_engine import EngineRun
-
             self._run = EngineRun([dict(chart.spec) for chart, _ in self.missing])
 
     def result(self) -> dict[str, str]:
