@@ -97,6 +97,13 @@ class Served:
     base: str  # http://127.0.0.1:PORT/
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # Handler threads are joined on close: a thread left running would keep pmkb from forking (pmkb.runtime
+    # .forking forks only a single-threaded process) in the tests that run after these in the same process.
+    daemon_threads = False
+    block_on_close = True
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
@@ -164,13 +171,14 @@ def served_kb(tmp_path_factory) -> Iterator[Served]:
         kb = fixture_kb(tmp_path_factory.mktemp("design-kb") / "kb")
         site = _BUILT["site"] = kb.build(strict=False)
     handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield Served(site, f"http://127.0.0.1:{server.server_address[1]}/")
     finally:
         server.shutdown()
+        server.server_close()
         thread.join()
 
 

@@ -35,8 +35,9 @@ class EngineRun:
                 text=True,
             )
 
-    def svgs(self, timeout: float = 600) -> list[str]:
-        """The SVG of each spec, in order (RuntimeError with the engine's last line on failure)."""
+    def svgs(self, timeout: float = 600) -> list[str | None]:
+        """The SVG of each spec, in order, None where the engine could not draw it (RuntimeError with the
+        engine's last line when the engine itself failed)."""
         if self.process is None:
             raise RuntimeError("the chart engine was stopped")
         out, err = self.process.communicate(timeout=timeout)
@@ -59,7 +60,14 @@ def main() -> int:
     import vl_convert
 
     specs = json.load(sys.stdin)
-    svgs = [vl_convert.vegalite_to_svg(spec) for spec in specs]
+    svgs: list[str | None] = []
+    for spec in specs:
+        # One chart the engine cannot draw (text it cannot measure, say) costs that chart, not the others: its
+        # page shows the data table instead.
+        try:
+            svgs.append(vl_convert.vegalite_to_svg(spec))
+        except Exception:
+            svgs.append(None)
     json.dump(svgs, sys.stdout)
     sys.stdout.flush()
     os._exit(0)  # the engine's threads need no orderly shutdown

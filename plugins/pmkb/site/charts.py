@@ -513,6 +513,8 @@ class ChartJob:
         if self._run is not None:
             run, self._run = self._run, None
             for (chart, cached), svg in zip(self.missing, run.svgs(), strict=True):
+                if svg is None:
+                    continue  # not drawable: the page shows the chart's table
                 self.svgs[chart.key] = themed(svg, chart)
                 if cached is not None:
                     _store(cached, self.svgs[chart.key])
