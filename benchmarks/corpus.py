@@ -649,7 +649,20 @@ def _config(plain: bool) -> dict:
         "theme": {
             "name": "material",
             "features": ["navigation.indexes", "search.highlight", "content.tooltips"],
-            "palette": [{"scheme": "default", "primary": "blue grey"}],
+            "palette": [
+                {
+                    "media": "(prefers-color-scheme: light)",
+                    "scheme": "default",
+                    "primary": "blue grey",
+                    "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"},
+                },
+                {
+                    "media": "(prefers-color-scheme: dark)",
+                    "scheme": "slate",
+                    "primary": "blue grey",
+                    "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"},
+                },
+            ],
         },
         # pmkb as shipped: Pagefind (run by the plugin) replaces Material's search, which the baseline keeps.
         "plugins": ["search"] if plain else [{"pmkb": {"pages": ["runbooks"], "drafts": False}}],

@@ -371,13 +371,13 @@ def test_facet_value_view(site) -> None:
 def test_facet_index_view_counts_primary_and_contributing(site) -> None:
     view = page(site, "causes/index.md").view
     assert isinstance(view, FacetIndexView)
-    counts = {value.slug: (primary, contributing) for value, _, primary, contributing in view.values}
+    counts = {row.value.slug: (row.count, row.contributing) for row in view.values}
     assert counts["capacity"] == (3, 1)
     assert counts["monitoring-gap"] == (0, 1)
     assert counts["unknown"] == (0, 0)
     assert view.show_contributing
     services = page(site, "services/index.md").view
-    assert [(link.text, link.url, count) for _, link, count, _ in services.values] == [
+    assert [(row.link.text, row.link.url, row.count) for row in services.values] == [
         ("cache", "services/cache/", 2),
         ("checkout", "services/checkout/", 3),
     ]
@@ -513,7 +513,7 @@ ACTION_RECORD_KEYS = ["incident", "incident_title", "url", "index", *ACTION_ITEM
 
 def test_postmortems_export_records(catalog: Catalog) -> None:
     files = export_files(catalog)
-    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json"]
+    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json", "feed.xml"]
     records = json.loads(files["postmortems.json"])
     assert [r["id"] for r in records] == [ROUTER, STAMPEDE, DNS, QUOTA]  # newest first, no draft
     for record in records:

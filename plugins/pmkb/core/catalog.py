@@ -68,7 +68,7 @@ def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) 
 RESERVED_NAMES = frozenset(
     {"incidents", "action-items", "guide", "causes", "severities", "services", "tags"}
     | {"search", "pagefind"}  # the explorer and its metadata index; Pagefind's index
-    | {"postmortems.json", "action-items.json"}
+    | {"postmortems.json", "action-items.json", "feed.xml"}
 )
 
 

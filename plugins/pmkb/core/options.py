@@ -28,6 +28,10 @@ class Options:
     similar: int = field(
         default=5, metadata={"doc": "similar incidents listed on each postmortem page; 0 turns the list off"}
     )
+    charts: bool = field(
+        default=True,
+        metadata={"doc": "false: insights are shown as tables, not drawn as charts (PMKB_CHARTS=0 does the same)"},
+    )
 
 
 class OptionsError(ValueError):
@@ -57,7 +61,7 @@ def options_from_mapping(raw: object) -> Options:
     pages = raw.get("pages", list(defaults.pages))
     if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
         raise OptionsError("option 'pages' must be a list of folder names, such as [runbooks]")
-    for name in ("enabled", "drafts"):
+    for name in ("enabled", "drafts", "charts"):
         if name in raw and not isinstance(raw[name], bool):
             raise OptionsError(f"option '{name}' must be true or false, not {raw[name]!r}")
     similar = raw.get("similar", defaults.similar)
@@ -72,4 +76,5 @@ def options_from_mapping(raw: object) -> Options:
         drafts=raw.get("drafts", defaults.drafts),
         taxonomy=taxonomy,
         similar=similar,
+        charts=raw.get("charts", defaults.charts),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
 
 from pmkb.core.catalog import (
     Catalog,
@@ -43,8 +45,18 @@ from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
-from pmkb.site.pages import EXPORT_NAMES, HOME_SRC, Site, build_site, export_files
-from pmkb.site.views import PostmortemView
+from pmkb.site.charts import ChartJob, charts_enabled, prune
+from pmkb.site.pages import (
+    EXPORT_NAMES,
+    FEED_NAME,
+    HOME_SRC,
+    Site,
+    SiteCharts,
+    build_site,
+    export_files,
+    site_charts,
+)
+from pmkb.site.views import PostmortemView, TocEntry, toc_entries
 
 log = get_plugin_logger(__name__)
 
@@ -76,6 +88,7 @@ class PostmortemPluginConfig(Config):
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
+    charts = c.Type(bool, default=_DEFAULTS.charts)
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -101,6 +114,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
         self.home_src = HOME_SRC  # the home page's source: the author's README.md serves as index.md
+        self.svgs: dict[str, str] = {}  # chart key -> inline SVG, filled in as the chart jobs are collected
+        self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
+        self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
+        self.feed_link = ""
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
@@ -137,6 +154,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             config.extra_css.append(SEARCH_STYLESHEET)
         if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
             config.extra_javascript.append(SEARCH_SCRIPT)
+        if not config.site_url:
+            # MkDocs then writes a sitemap.xml without a single URL, silently; the feed's links are relative.
+            log.info("site_url is not set: sitemap.xml lists no pages and the Atom feed's links are relative")
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -204,16 +224,28 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
         # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
         # before the first page is written.
+        project_root = Path(config.config_file_path or "mkdocs.yml").parent
+        # Specs and text alternatives are made here, for the pages; drawing them (about 50 ms a chart) is late work.
+        charts = site_charts(catalog, include_drafts=self.config.drafts)
+        self._stop_charts()
+        self.svgs.clear()
         self.late = Deferred(
             partial(
                 _late_work,
                 catalog,
                 export_folder=self.export_folder,
-                project_root=Path(config.config_file_path or "mkdocs.yml").parent,
+                project_root=project_root,
                 similar_limit=self.config.similar,
                 include_drafts=self.config.drafts,
                 directory_urls=config.use_directory_urls,
+                site_name=config.site_name,
+                site_url=config.site_url or "",
             )
+        )
+        # Drawn from on_nav on: after the fork above (the engine is a process of its own, never forked), and
+        # after the collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage).
+        self.pending_charts = (
+            (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
         postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
@@ -234,6 +266,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
+            charts=charts,
         )
         # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
         # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
@@ -264,6 +297,15 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         if not self.config.enabled:
             return nav
+        if self.pending_charts is not None:
+            # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
+            # rest, which the engine draws on the second core while MkDocs converts the Markdown.
+            charts, cache = self.pending_charts
+            self.pending_charts = None
+            self.chart_jobs = {
+                "home": ChartJob(charts.home, cache),
+                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+            }
         if not speedups().chrome:
             self.chrome_keys = None
             return nav
@@ -304,6 +346,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
+        env.globals["pmkb_svgs"] = self.svgs
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -364,6 +407,14 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         view = self.views.get(src_uri)
         if view is not None:
             context["pmkb"] = getattr(view, "view", view)
+            if getattr(context["pmkb"], "charts", ()):
+                self._collect_charts("home" if src_uri == HOME_SRC else "values")
+            # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
+            # the table of contents as much as the author's own.
+            # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
+            extra = [_anchor(entry) for entry in toc_entries(context["pmkb"])]
+            items = page.toc.items
+            (items[0].children if items and items[0].level == 1 else items).extend(extra)
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
@@ -382,8 +433,24 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         )
         return html
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        """Every page's head links the Atom feed, so that a reader or a chat tool finds it from any page."""
+        link = (
+            f'<link rel="alternate" type="application/atom+xml" title="{html.escape(config.site_name)}" '
+            f'href="{html.escape(get_relative_url(FEED_NAME, page.url))}">'
+        )
+        head_end = output.find("</head>")
+        return output if head_end < 0 else f"{output[:head_end]}{link}\n{output[head_end:]}"
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
+        if self.chart_jobs:
+            for name in list(self.chart_jobs):
+                self._collect_charts(name)
+            jobs = list(self.chart_jobs.values())
+            if jobs[0].cache_dir is not None:
+                prune(jobs[0].cache_dir, set().union(*(job.names for job in jobs)))
+            self.chart_jobs = {}
         self._remove_export_folder()
         try:
             stats = self.browser_search.finish(config.site_dir)
@@ -402,10 +469,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         gc.unfreeze()
         self._drop_late_work()
         self.browser_search.cancel()
+        self._stop_charts()
 
     def on_shutdown(self) -> None:
         self._drop_late_work()
         self.browser_search.cancel()
+        self._stop_charts()
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -421,6 +490,21 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if results.similar:
             self.site.add_similar(results.similar)
             self.views.update(self.site.postmortem_views)
+
+    def _collect_charts(self, name: str) -> None:
+        """Wait for a chart job, once; a failing engine leaves its pages with their tables (a warning)."""
+        job = self.chart_jobs.get(name)
+        if job is None:
+            return
+        try:  # after the first call, result() returns what it has at once
+            self.svgs.update(job.result())
+        except Exception as error:  # the engine is a separate program: any failure of it is reported, not raised
+            log.warning(f"charts left out: {type(error).__name__}: {error}")
+
+    def _stop_charts(self) -> None:
+        for job in self.chart_jobs.values():
+            job.stop()
+        self.chart_jobs = {}
 
     def _remove_export_folder(self) -> None:
         if self.export_folder is not None:
@@ -490,22 +574,31 @@ def _late_work(
     similar_limit: int,
     include_drafts: bool,
     directory_urls: bool,
+    site_name: str,
+    site_url: str,
 ) -> LateResults:
-    """What no page needs until pages are rendered: the exports, written into `export_folder`, and similar
-    incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and returns values."""
-    for name, content in export_files(catalog, include_drafts=include_drafts, directory_urls=directory_urls).items():
+    """What no page needs until pages are rendered: the exports and the feed, written into `export_folder`, the
+    charts' SVG and similar incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and
+    returns values."""
+    exported = export_files(
+        catalog, include_drafts=include_drafts, directory_urls=directory_urls, site_name=site_name, site_url=site_url
+    )
+    for name, content in exported.items():
         target = Path(export_folder, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8"))
+    results = LateResults({})
     if similar_limit <= 0:
-        return LateResults({})
+        return results
     from pmkb.search.similarity import SearchIndexError, similar_incidents
 
     notes: list[str] = []
     try:
-        return LateResults(similar_incidents(project_root, catalog, limit=similar_limit, notes=notes), None, (*notes,))
+        return replace(
+            results, similar=similar_incidents(project_root, catalog, limit=similar_limit, notes=notes), notes=(*notes,)
+        )
     except SearchIndexError as error:
-        return LateResults({}, str(error), (*notes,))
+        return replace(results, similar_error=str(error), notes=(*notes,))
 
 
 def _readmes(refs) -> set[str]:
@@ -520,3 +613,9 @@ def _display_prefix(config: MkDocsConfig) -> str:
     except ValueError:
         return os.fspath(docs) + "/"
     return "" if str(relative) == "." else relative.as_posix() + "/"
+
+
+def _anchor(entry: TocEntry) -> AnchorLink:
+    anchor = AnchorLink(entry.title, entry.id, entry.level)
+    anchor.children = [_anchor(child) for child in entry.children]
+    return anchor

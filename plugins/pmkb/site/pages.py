@@ -14,9 +14,11 @@ from functools import partial
 from pmkb.core.catalog import Catalog, chronological_key, newest_first
 from pmkb.core.model import Postmortem
 from pmkb.site import exports
+from pmkb.site.charts import Chart, home_charts, trend_charts
 from pmkb.site.explorer import EXPLORER_SRC, EXPLORER_TITLE, INCIDENT_INDEX, explorer_view, incident_index
-from pmkb.site.facets import PAGED_FACETS, YEARS, Facet, facet_values
+from pmkb.site.facets import CAUSES, PAGED_FACETS, SERVICES, SEVERITIES, YEARS, Facet, facet_values
 from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, build_guide
+from pmkb.site.insights import HomeInsights, home_insights, trend
 from pmkb.site.views import (
     ActionItemsView,
     HomeView,
@@ -36,6 +38,7 @@ INCIDENTS_SRC = "incidents/index.md"
 ACTION_ITEMS_SRC = "action-items/index.md"
 RECENT_ON_HOME = 10
 EARLIER_LIMIT = 5
+CHARTED_FACETS = (CAUSES, SEVERITIES, SERVICES)  # tags are too many and too thin for a chart each
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,36 @@ class GeneratedPage:
     title: str
     view: object
     in_nav: bool = False
+
+
+@dataclass(frozen=True)
+class SiteCharts:
+    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (`render_svgs`)."""
+
+    home_insights: HomeInsights
+    home: tuple[Chart, ...]
+    by_value: dict[str, tuple[Chart, ...]]  # facet value URL -> its charts
+
+    def all(self) -> list[Chart]:
+        return [*self.home, *(chart for charts in self.by_value.values() for chart in charts)]
+
+
+def site_charts(catalog: Catalog, *, include_drafts: bool = False) -> SiteCharts:
+    """The charts of the site `build_site` makes for the same arguments.
+
+    A step of its own so that the plugin can hand them to the second core before the pages are built.
+    """
+    listed = catalog.listed(include_drafts)
+    insights = home_insights(listed, catalog.taxonomy, catalog.today)
+    by_value: dict[str, tuple[Chart, ...]] = {}
+    for facet in CHARTED_FACETS:
+        for value in facet_values(facet, listed, catalog.taxonomy):
+            if value.count:
+                key = f"{facet.name}-{value.slug.lower()}"
+                by_value[value.url] = trend_charts(
+                    key, value.title, trend(value.slug, value.title, value.primary, catalog.today)
+                )
+    return SiteCharts(insights, home_charts(insights, catalog.taxonomy.slugs("severities")), by_value)
 
 
 @dataclass
@@ -84,13 +117,15 @@ def build_site(
     include_drafts: bool = False,
     directory_urls: bool = True,
     content_folder: str = "postmortems",
+    charts: SiteCharts | None = None,
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
     `include_drafts` lists drafts too (plugin option `drafts: true`). Similar incidents are added afterwards
-    (`Site.add_similar`).
+    (`Site.add_similar`). `charts`: from `site_charts` for the same arguments (made here when not given).
     """
     listed = list(catalog.listed(include_drafts))
+    charts = charts if charts is not None else site_charts(catalog, include_drafts=include_drafts)
 
     urls: dict[str, str] = {}
 
@@ -120,16 +155,12 @@ def build_site(
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
-        pages.append(
-            GeneratedPage(
-                facet_src(facet), facet.title, builder.facet_index(facet.title, facet.description, values), True
-            )
-        )
+        pages.append(GeneratedPage(facet_src(facet), facet.title, builder.facet_index(facet, values), True))
         pages.extend(
             GeneratedPage(
                 facet_src(facet, value.slug),
                 f"{facet.singular.capitalize()}: {value.title}",
-                builder.facet_value(value, facet.title),
+                builder.facet_value(value, facet.title, charts.by_value.get(value.url, ())),
             )
             for value in values
         )
@@ -137,15 +168,24 @@ def build_site(
     guide = build_guide(catalog.taxonomy, catalog.today, content_folder)
     pages.append(GeneratedPage(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
 
-    home = _home_view(builder, listed, catalog)
+    home = _home_view(builder, listed, catalog, charts)
     return Site(pages, postmortem_views, home, builder)
 
 
-EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX)
+FEED_NAME = "feed.xml"
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)
 
 
-def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_urls: bool = True) -> dict[str, str]:
-    """The exported files, name -> content, of the postmortems the site lists (see `build_site`).
+def export_files(
+    catalog: Catalog,
+    *,
+    include_drafts: bool = False,
+    directory_urls: bool = True,
+    site_name: str = "Postmortems",
+    site_url: str = "",
+) -> dict[str, str]:
+    """The exported files, name -> content, of the postmortems the site lists (see `build_site`), and the Atom
+    feed of the published ones.
 
     Apart from the pages because nothing else waits for them: the plugin makes them on another core.
     """
@@ -156,6 +196,14 @@ def export_files(catalog: Catalog, *, include_drafts: bool = False, directory_ur
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
         # The explorer's metadata index: written with the exports (on another core), never a draft.
         INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
+        FEED_NAME: exports.atom_feed(
+            [p for p in listed if p.status == "published"],
+            url_of,
+            catalog.taxonomy,
+            site_name=site_name,
+            site_url=site_url,
+            feed_name=FEED_NAME,
+        ),
     }
 
 
@@ -211,7 +259,7 @@ def _anchor(owner: str, index: int) -> str:
     return f"owner-{index}-{cleaned[:40]}" if cleaned else f"owner-{index}"
 
 
-def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Catalog) -> HomeView:
+def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Catalog, charts: SiteCharts) -> HomeView:
     taxonomy = catalog.taxonomy
     open_items = [item for p in listed for item in p.open_action_items]
     return HomeView(
@@ -223,11 +271,18 @@ def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Cata
         open_items=len(open_items),
         overdue_items=sum(item.is_overdue(catalog.today) for item in open_items),
         total=len(listed),
+        headlines=charts.home_insights.headlines,
+        charts=charts.home,
         indexes=(
             Link("All incidents", "incidents/"),
             Link("Open action items", "action-items/"),
             *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
             Link(EXPLORER_TITLE, EXPLORER_SRC[: -len("index.md")]),
             Link(GUIDE_TITLE, GUIDE_SRC[: -len("index.md")]),
+        ),
+        exports=(
+            Link("Atom feed", FEED_NAME, "New postmortems, for a feed reader or a chat channel"),
+            Link("postmortems.json", "postmortems.json", "Every postmortem's front matter, as JSON"),
+            Link("action-items.json", "action-items.json", "Every action item, with its incident, as JSON"),
         ),
     )

@@ -9,13 +9,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from pmkb.core.files import is_index_page, page_url, stem
 from pmkb.core.model import ActionItem, Postmortem, human_duration
 from pmkb.core.taxonomy import Taxonomy
+from pmkb.site.charts import Chart
 from pmkb.site.explorer import ExplorerLink, explorer_link
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, Facet, FacetValue
+from pmkb.site.guide import GuideView
+from pmkb.site.insights import Headline, format_seconds
+
+SEVERITY_TONES = 4  # severity chips have four colours, most severe first; a longer taxonomy reuses the last
 
 UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
 
@@ -25,6 +31,7 @@ class Link:
     text: str
     url: str | None  # None: shown as text (no page to link to)
     hint: str = ""  # a tooltip, e.g. a taxonomy description
+    tone: int = 0  # severities: 1 (most severe) .. SEVERITY_TONES, by taxonomy order, so custom slugs get colours
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,83 @@ class IncidentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineMark:
+    """One moment of the timeline strip: where it sits on the strip (0..100) and when it was."""
+
+    label: str  # Started, Detected, Mitigated, Resolved
+    moment: datetime
+    position: float  # percent of the strip
+    since_start: str  # "+1h 16m" ("" for the start)
+
+    @property
+    def local(self) -> str:
+        """The time as the author wrote it, in its own offset: `2019-03-25 23:04 UTC-07:00`."""
+        offset = self.moment.strftime("%z")
+        zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
+        return f"{self.moment:%Y-%m-%d %H:%M} {zone}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineSpan:
+    """A coloured stretch of the strip between two marks."""
+
+    phase: str  # CSS modifier: undetected, mitigating, resolving
+    label: str
+    start: float  # percent
+    width: float  # percent
+    duration: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStrip:
+    marks: tuple[TimelineMark, ...]
+    spans: tuple[TimelineSpan, ...]
+    total: str  # started to the last mark, "9h 26m"
+
+
+_PHASES = {
+    "Detected": ("undetected", "Until detected"),
+    "Mitigated": ("mitigating", "Until mitigated"),
+    "Resolved": ("resolving", "Until resolved"),
+}
+
+
+def timeline_strip(postmortem: Postmortem) -> TimelineStrip | None:
+    """The timeline's moments to scale, from the front matter (so it is never typed twice). None without a start
+    and at least one later moment."""
+    t = postmortem.timeline
+    moments = [
+        (label, m)
+        for label, m in (
+            ("Started", t.started),
+            ("Detected", t.detected),
+            ("Mitigated", t.mitigated),
+            ("Resolved", t.resolved),
+        )
+        if m is not None
+    ]
+    started = t.started
+    if started is None or len(moments) < 2:
+        return None
+    span = (moments[-1][1] - started).total_seconds()
+
+    def at(moment: datetime) -> float:
+        return round(100 * (moment - started).total_seconds() / span, 2) if span > 0 else 0.0
+
+    marks = tuple(
+        TimelineMark(label, m, at(m), "" if label == "Started" else "+" + human_duration(m - started))
+        for label, m in moments
+    )
+    spans = tuple(
+        TimelineSpan(
+            *_PHASES[b.label], a.position, round(b.position - a.position, 2), human_duration(b.moment - a.moment)
+        )
+        for a, b in pairwise(marks)
+    )
+    return TimelineStrip(marks, spans, human_duration(moments[-1][1] - started))
+
+
+@dataclass(frozen=True, slots=True)
 class PostmortemView:
     postmortem: Postmortem
     facts: tuple[Fact, ...]
@@ -80,14 +164,31 @@ class PostmortemView:
     runbooks: tuple[Link, ...]
     is_draft: bool
     status_label: str
+    timeline: TimelineStrip | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FacetIndexRow:
+    value: FacetValue
+    link: Link
+    count: int  # as the primary value
+    contributing: int
+    recent: int  # in the last 12 months
+    median_time_to_resolve: str
+    latest: date | None  # the newest incident's day
+    share: float  # count as a percent of the largest count on the page (the row's bar)
+    chip: Link | None = None  # severities: the coloured chip
 
 
 @dataclass(frozen=True, slots=True)
 class FacetIndexView:
     title: str
     description: str
-    values: tuple[tuple[FacetValue, Link, int, int], ...]  # value, link, primary count, contributing count
+    values: tuple[FacetIndexRow, ...]
+    column: str  # heading of the values' column: Cause, Severity, Service, Tag
     show_contributing: bool
+    show_description: bool  # taxonomy facets: every value has one; services and tags never do
+    is_severity: bool = False
     kind: str = "facet-index"
 
 
@@ -102,6 +203,9 @@ class FacetValueView:
     median_time_to_resolve: str
     open_actions: tuple[ActionRow, ...]
     explore: tuple[ExplorerLink, ...] = ()  # "Search within these incidents": the explorer, pre-filtered
+    charts: tuple[Chart, ...] = ()
+    severity: Link | None = None  # a severity's page shows its chip
+    hidden_column: str = ""  # the column every primary row shares (cause on a cause page): hidden by CSS
     kind: str = "facet-value"
 
 
@@ -151,6 +255,9 @@ class HomeView:
     overdue_items: int
     total: int
     indexes: tuple[Link, ...]
+    headlines: tuple[Headline, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    exports: tuple[Link, ...] = ()
     kind: str = "home"
 
 
@@ -191,7 +298,8 @@ class ViewBuilder:
         if entry is None:
             return Link(slug, facet.url(slug))
         if facet is SEVERITIES:
-            return Link(slug, facet.url(slug), f"{entry.title}: {entry.description}")
+            tone = min(self.taxonomy.severity_rank(slug) + 1, SEVERITY_TONES)
+            return Link(slug, facet.url(slug), f"{entry.title}: {entry.description}", tone)
         return Link(entry.title, facet.url(slug), entry.description)
 
     def plain(self, section: str, slug: str | None) -> tuple[Link, ...]:
@@ -268,16 +376,39 @@ class ViewBuilder:
             runbooks=tuple(Link(_runbook_title(r), runbook_url(r)) for r in p.runbooks),
             is_draft=p.is_draft,
             status_label=p.status.replace("-", " "),
+            timeline=timeline_strip(p),
         )
 
-    def facet_index(self, title: str, description: str, values: Iterable[FacetValue]) -> FacetIndexView:
+    def facet_index(self, facet: Facet, values: Sequence[FacetValue]) -> FacetIndexView:
+        """A facet's index: each value with its count, the last year's, its median time to resolve and its
+        newest incident, so the page answers "what happens most, and lately?" before anyone clicks."""
+        year_ago = self.today - timedelta(days=365)
+        largest = max((value.count for value in values), default=0) or 1
         rows = tuple(
-            (value, Link(value.title, value.url, value.description), value.count, len(value.contributing))
+            FacetIndexRow(
+                value,
+                Link(value.title, value.url, value.description),
+                value.count,
+                len(value.contributing),
+                sum(p.date > year_ago for p in value.primary),
+                format_seconds(value.median_time_to_resolve_seconds) if value.count else "",
+                max((p.date for p in value.primary), default=None),
+                round(100 * value.count / largest, 1),
+                self.severity_link(value.slug) if facet is SEVERITIES else None,
+            )
             for value in values
         )
-        return FacetIndexView(title, description, rows, show_contributing=any(r[3] for r in rows))
+        return FacetIndexView(
+            facet.title,
+            facet.description,
+            rows,
+            facet.singular.capitalize(),
+            show_contributing=any(r.contributing for r in rows),
+            show_description=facet.taxonomy_section is not None,
+            is_severity=facet is SEVERITIES,
+        )
 
-    def facet_value(self, value: FacetValue, facet_title: str) -> FacetValueView:
+    def facet_value(self, value: FacetValue, facet_title: str, charts: tuple[Chart, ...] = ()) -> FacetValueView:
         seen: set[tuple[str, int]] = set()
         open_actions = []
         for postmortem in value.primary:
@@ -300,6 +431,9 @@ class ViewBuilder:
             median_time_to_resolve=human_duration(timedelta(seconds=median_seconds)) if median_seconds else "",
             open_actions=tuple(sort_action_rows(open_actions)),
             explore=tuple(explore),
+            charts=charts,
+            severity=self.severity_link(value.slug) if value.facet is SEVERITIES else None,
+            hidden_column={CAUSES: "cause", SEVERITIES: "severity"}.get(value.facet, ""),
         )
 
 
@@ -328,3 +462,55 @@ def _runbook_title(path: str) -> str:
 
 def count_links(counter: Counter, link_of: Callable[[str], Link], order: Iterable[str]) -> tuple[tuple[Link, int], ...]:
     return tuple((link_of(slug), counter[slug]) for slug in order if counter[slug])
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    title: str
+    id: str
+    level: int
+    children: tuple[TocEntry, ...] = ()
+
+
+def toc_entries(view: object) -> tuple[TocEntry, ...]:
+    """The headings a pmkb template adds to a page, for its table of contents (ids as the templates print them)."""
+    if isinstance(view, PostmortemView):
+        entries = [TocEntry("Tracked action items", "tracked-action-items", 2)]
+        related = tuple(
+            TocEntry(title, anchor, 3)
+            for title, anchor, present in (
+                ("Related postmortems", "related-postmortems", view.related),
+                ("Has this happened before?", "happened-before", view.earlier_same_cause),
+                ("Similar incidents", "similar-incidents", view.similar),
+                ("Runbooks", "runbooks", view.runbooks),
+            )
+            if present
+        )
+        if related:
+            entries.append(TocEntry("Related", "related", 2, related))
+        return tuple(entries)
+    if isinstance(view, HomeView):
+        entries = [TocEntry("Insights", "insights", 2)] if view.charts else []
+        entries += [TocEntry("Recent postmortems", "recent", 2), TocEntry("Browse", "browse", 2)]
+        return tuple(entries)
+    if isinstance(view, IncidentsView):
+        return tuple(TocEntry(group.year, f"year-{group.year}", 2) for group in view.groups)
+    if isinstance(view, ActionItemsView):
+        return (TocEntry("By owner", "owners", 2), TocEntry("All open items", "all", 2)) if view.rows else ()
+    if isinstance(view, FacetValueView):
+        entries = [TocEntry("Trend", "trend", 2)] if view.charts else []
+        if view.primary and view.contributing:
+            entries.append(TocEntry(f"Primary {view.value.facet.singular}", "primary", 2))
+        if view.contributing:
+            entries.append(TocEntry(f"Contributing {view.value.facet.singular}", "contributing", 2))
+        if view.open_actions:
+            entries.append(TocEntry("Open action items", "open-action-items", 2))
+        return tuple(entries)
+    if isinstance(view, GuideView):
+        return (
+            TocEntry("Workflow", "workflow", 2),
+            TocEntry("The template", "template", 2),
+            *(TocEntry(table.title, table.anchor, 2) for table in view.taxonomies),
+            TocEntry("Field reference", "fields", 2),
+        )
+    return ()
