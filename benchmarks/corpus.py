@@ -41,11 +41,12 @@ RUNBOOKS = ("runbooks/incident-response.md", "runbooks/database-failover.md")
 # -- the taxonomy (SPEC section 3) -------------------------------------------------------------------------------
 
 SEVERITIES = (("SEV1", 8), ("SEV2", 24), ("SEV3", 45), ("SEV4", 23))
+# Not `unknown`: it is the placeholder `pmkb new` writes, which the publish gate refuses in a published postmortem.
 CAUSES = (
     "software-bug deployment config-change capacity dependency hardware network data-integrity security expiry "
-    "manual-operation testing-gap monitoring-gap unknown"
+    "manual-operation testing-gap monitoring-gap"
 ).split()
-CAUSE_WEIGHTS = (22, 14, 14, 10, 9, 5, 8, 4, 3, 4, 5, 4, 4, 2)
+CAUSE_WEIGHTS = (22, 14, 14, 10, 9, 5, 8, 4, 3, 4, 5, 4, 6)
 TRIGGERS = (
     "code-deploy config-change infrastructure-change traffic-change dependency-change manual-action time-event "
     "latent unknown"
