@@ -13,7 +13,22 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-TODAY = "2026-11-21"  # frozen "today" for every test (PMKB_TODAY)
+TODAY = "2026-11-21"
+# The keys of an /action-items.json record, in their fixed order (also `pmkb actions --json`).
+ACTION_ITEM_KEYS = [
+    "incident",
+    "incident_title",
+    "url",
+    "index",
+    "title",
+    "owner",
+    "status",
+    "type",
+    "priority",
+    "due",
+    "link",
+    "overdue",
+]  # frozen "today" for every test (PMKB_TODAY)
 
 os.environ["PMKB_TODAY"] = TODAY
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

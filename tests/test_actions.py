@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO, run_pmkb
+from conftest import ACTION_ITEM_KEYS, REPO, run_pmkb
 
 COLUMNS = ["DUE", "OWNER", "PRIORITY", "STATUS", "INCIDENT", "ITEM"]
 
@@ -102,20 +102,7 @@ def test_json_records_have_the_action_items_json_shape(actions_kb):
     result = actions_kb.cli("actions", "--json")
     assert result.returncode == 0
     records = json.loads(result.stdout)
-    assert list(records[0]) == [
-        "incident",
-        "incident_title",
-        "url",
-        "index",
-        "title",
-        "owner",
-        "status",
-        "type",
-        "priority",
-        "due",
-        "link",
-        "overdue",
-    ]
+    assert list(records[0]) == ACTION_ITEM_KEYS
     assert records[0] == {
         "incident": "2025-01-10-dns",
         "incident_title": "Cache stampede takes down checkout",

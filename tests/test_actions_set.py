@@ -10,7 +10,7 @@ import io
 import json
 
 import pytest
-from conftest import dedent
+from conftest import ACTION_ITEM_KEYS, dedent
 
 PID = "2024-05-02-boskos"
 PATH = f"postmortems/2024/{PID}.md"
@@ -257,20 +257,7 @@ def test_weekly_review_formats_group_by_owner_with_age_and_days_overdue(kb):
     ]
     # --json keeps its records exactly as before (the /action-items.json shape).
     records = json.loads(kb.cli("actions", "--json", env=today).stdout)
-    assert list(records[0]) == [
-        "incident",
-        "incident_title",
-        "url",
-        "index",
-        "title",
-        "owner",
-        "status",
-        "type",
-        "priority",
-        "due",
-        "link",
-        "overdue",
-    ]
+    assert list(records[0]) == ACTION_ITEM_KEYS
 
 
 def test_csv_cells_never_start_a_spreadsheet_formula(kb):

@@ -50,13 +50,19 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def missing_or_skip(what: str | None) -> None:
+    """Skip (or, under CI, fail) with one line when `what` (a tool the browser tests need) is missing."""
+    if what is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run under CI: {what}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {what}")
+
+
 @pytest.fixture(scope="session")
 def browser():
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run under CI: {missing}", pytrace=False)
-        pytest.skip(f"browser tests skipped: {missing}")
+    """One Chromium for the whole session: Playwright's sync API allows one instance at a time."""
+    missing_or_skip(_missing())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

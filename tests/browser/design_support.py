@@ -1,10 +1,10 @@
 """Fixtures of the design and accessibility browser tests: Debian's Chromium through Playwright, a knowledge base
 built into a temp folder and served on 127.0.0.1, and axe-core from the npm registry.
 
-Playwright's own browser downloads are never used: the system's Chromium is launched (`executable_path`),
-PMKB_CHROMIUM if set, else /usr/bin/chromium (scripts/test installs Debian's package when it can). axe-core is
-installed by scripts/test into .cache/test-tools (or PMKB_AXE names its axe.min.js). When something is missing,
-the tests skip with one line saying what; under CI (CI=true) that is a failure, so CI never passes by skipping.
+The browser is the session's Chromium of tests/browser/conftest.py (the system's, never a Playwright download).
+axe-core is installed by scripts/test into .cache/test-tools (or PMKB_AXE names its axe.min.js). When something
+is missing, the tests skip with one line saying what; under CI (CI=true) that is a failure, so CI never passes by
+skipping.
 """
 
 from __future__ import annotations
@@ -20,16 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import KB, REPO, front_matter  # tests/conftest.py
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from browser.conftest import missing_or_skip
+
 AXE = REPO / ".cache" / "test-tools" / "node_modules" / "axe-core" / "axe.min.js"
 WIDE, NARROW = 1400, 400
 
@@ -46,29 +38,6 @@ PAGES = {
 }
 
 
-def chromium_path() -> str:
-    return os.environ.get("PMKB_CHROMIUM", CHROMIUM)
-
-
-def missing_or_skip(what: str | None) -> None:
-    """Skip (or, under CI, fail) with one line when `what` is missing."""
-    if what is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run under CI: {what}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {what}")
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package 'playwright' is not installed (pip install -e '.[test]')"
-    if not os.access(chromium_path(), os.X_OK):
-        return f"no Chromium at {chromium_path()}: apt-get install -y chromium, or set PMKB_CHROMIUM"
-    return None
-
-
 def axe_script() -> str:
     path = Path(os.environ.get("PMKB_AXE", AXE))
     if not path.is_file():
@@ -76,19 +45,10 @@ def axe_script() -> str:
     return path.read_text(encoding="utf-8")
 
 
-# Module scope: each test module imports these fixtures, which makes each its own fixture; Playwright's sync API
-# allows one instance at a time, so each module's browser is closed before the next module starts one.
 @pytest.fixture(scope="module")
-def design_browser():
-    missing_or_skip(_browser_missing())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def design_browser(browser):
+    """The session's Chromium (tests/browser/conftest.py), under the name the design tests import."""
+    return browser
 
 
 @dataclass(frozen=True)
