@@ -38,6 +38,7 @@ class Link:
 class Fact:
     label: str
     links: tuple[Link, ...]
+    shown_as: str = "links"  # "severity": a coloured chip; "status": a badge; "links": links or plain text
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,8 +344,8 @@ class ViewBuilder:
     ) -> PostmortemView:
         p = postmortem
         facts = (
-            Fact("Severity", (self.severity_link(p.severity),)),
-            Fact("Status", (Link(p.status.replace("-", " "), None),)),
+            Fact("Severity", (self.severity_link(p.severity),), shown_as="severity"),
+            Fact("Status", (Link(p.status.replace("-", " "), None),), shown_as="status"),
             Fact("Date", (Link(p.date.isoformat(), None),)),
             Fact("Services", tuple(map(self.service_link, p.services))),
             Fact("Cause", (self.cause_link(p.cause),)),
