@@ -35,3 +35,16 @@ def test_the_core_and_site_layers_load_without_any_site_generator():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_kind_of_view_has_its_one_template_in_the_package():
+    """The page registry names a template per kind of view; the plugin ships each, and nothing else chooses one."""
+    from pmkb.mkdocs_plugin.plugin import TEMPLATES as TEMPLATE_DIR
+    from pmkb.site.pages import TEMPLATES
+
+    shipped = {path.relative_to(TEMPLATE_DIR).as_posix() for path in TEMPLATE_DIR.glob("pmkb/*.html")}
+    frames = {"pmkb/base.html", "pmkb/generated.html", "pmkb/macros.html"}
+    assert set(TEMPLATES.values()) == shipped - frames
+    assert len(set(TEMPLATES.values())) == len(TEMPLATES)
+    plugin_source = (TEMPLATE_DIR.parent / "plugin.py").read_text("utf-8")
+    assert ".html" not in plugin_source  # the adapter looks templates up, never names one

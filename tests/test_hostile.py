@@ -1205,6 +1205,7 @@ def test_the_pages_mkdocs_builds_are_the_pages_pmkb_checks(kb):
     assert "Other extension" in (site / "incidents/index.html").read_text("utf-8")
     home = (site / "index.html").read_text("utf-8")
     assert "Welcome from the README" in home and "Other extension" in home  # the author's text, then the listing
+    assert 'class="pmkb-chart__svg"' in home  # the home page's charts are drawn whichever file serves it
 
 
 def _day(day: str) -> dict:

@@ -361,7 +361,6 @@ def test_yaml_scalars_read_back_unchanged(value):
 def test_guide_view_is_generated_from_the_taxonomy_and_the_fields():
     taxonomy = default_taxonomy()
     view = build_guide(taxonomy, date(2026, 11, 21))
-    assert view.kind == "guide"
     assert view.title == GUIDE_TITLE
     assert [table.section for table in view.taxonomies] == ["severities", "causes", "triggers", "detection"]
     for table in view.taxonomies:

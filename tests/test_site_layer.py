@@ -21,13 +21,15 @@ from pmkb.site.explorer import PAGEFIND_FOLDER
 from pmkb.site.exports import action_items_json, postmortems_json
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, YEARS, facet_values
 from pmkb.site.guide import GuideView
-from pmkb.site.pages import EXPORT_NAMES, GeneratedPage, build_site, export_files
+from pmkb.site.pages import EXPORT_NAMES, TEMPLATES, PageRecord, build_site, export_files
 from pmkb.site.views import (
     ActionItemsView,
     FacetIndexView,
     FacetValueView,
+    HomeView,
     IncidentsView,
     Link,
+    PostmortemView,
     ViewBuilder,
     page_url,
 )
@@ -214,7 +216,7 @@ def site(catalog: Catalog):
 
 
 def test_postmortem_view_header_card(site, catalog: Catalog) -> None:
-    view = site.postmortem_views[f"2024/{STAMPEDE}.md"]
+    view = postmortem_view(site, f"2024/{STAMPEDE}.md")
     facts = {fact.label: fact.links for fact in view.facts}
     assert list(facts) == [
         "Severity",
@@ -250,7 +252,7 @@ def test_postmortem_view_header_card(site, catalog: Catalog) -> None:
 
 
 def test_postmortem_view_leaves_out_facts_and_durations_it_does_not_have(site) -> None:
-    view = site.postmortem_views[f"2022/{QUOTA}.md"]
+    view = postmortem_view(site, f"2022/{QUOTA}.md")
     labels = [fact.label for fact in view.facts]
     assert "Trigger" not in labels and "Tags" not in labels and "Contributing" not in labels
     assert [label for label, _ in view.durations] == ["Time to detect", "Time to resolve"]
@@ -258,7 +260,7 @@ def test_postmortem_view_leaves_out_facts_and_durations_it_does_not_have(site) -
 
 
 def test_action_rows_flag_overdue_items_against_the_catalogs_today(catalog: Catalog, tmp_path: Path) -> None:
-    view = build_site(catalog).postmortem_views[f"2024/{STAMPEDE}.md"]
+    view = postmortem_view(build_site(catalog), f"2024/{STAMPEDE}.md")
     assert [(row.item.title, row.overdue) for row in view.action_rows] == [
         ("Add request coalescing", True),  # open, due 2026-01-01 < 2026-11-21
         ("Alert on cache hit ratio", False),  # done: never overdue
@@ -270,46 +272,54 @@ def test_action_rows_flag_overdue_items_against_the_catalogs_today(catalog: Cata
     kb = KB(tmp_path / "kb")
     kb.docs.mkdir(parents=True)
     write_fixture(kb)
-    on_due_day = build_site(make_catalog(kb, today=date(2026, 1, 1))).postmortem_views[f"2024/{STAMPEDE}.md"]
+    on_due_day = postmortem_view(build_site(make_catalog(kb, today=date(2026, 1, 1))), f"2024/{STAMPEDE}.md")
     assert [row.overdue for row in on_due_day.action_rows] == [False, False, False]
     assert not any(d.field.endswith(".due") for d in make_catalog(kb, today=date(2026, 1, 1)).diagnostics)
 
 
 def test_related_incidents_skip_unlisted_drafts(site) -> None:
-    view = site.postmortem_views[f"2024/{ROUTER}.md"]
+    view = postmortem_view(site, f"2024/{ROUTER}.md")
     assert row_ids(view.related) == [STAMPEDE]  # the draft has no page in this build
     assert view.related[0].url == f"2024/{STAMPEDE}/"
     assert view.earlier_same_cause == ()  # no earlier network incident
 
 
 def test_related_incidents_include_drafts_when_drafts_are_built(catalog: Catalog) -> None:
-    view = build_site(catalog, include_drafts=True).postmortem_views[f"2024/{ROUTER}.md"]
+    view = postmortem_view(build_site(catalog, include_drafts=True), f"2024/{ROUTER}.md")
     assert row_ids(view.related) == [STAMPEDE, DRAFT]
 
 
 def test_earlier_same_cause_on_a_shared_service_newest_first(site) -> None:
-    stampede = site.postmortem_views[f"2024/{STAMPEDE}.md"]
+    stampede = postmortem_view(site, f"2024/{STAMPEDE}.md")
     # QUOTA shares cache, DNS shares checkout: newest first whatever the order of the services.
     # ROUTER is later and has another cause; the draft is not listed.
     assert row_ids(stampede.earlier_same_cause) == [DNS, QUOTA]
-    assert row_ids(site.postmortem_views[f"2022/{QUOTA}.md"].earlier_same_cause) == []
-    assert row_ids(site.postmortem_views[f"2023/{DNS}.md"].earlier_same_cause) == []
+    assert row_ids(postmortem_view(site, f"2022/{QUOTA}.md").earlier_same_cause) == []
+    assert row_ids(postmortem_view(site, f"2023/{DNS}.md").earlier_same_cause) == []
 
 
 def test_similar_incidents_are_added_afterwards_by_id(catalog: Catalog) -> None:
     site = build_site(catalog)
-    assert site.postmortem_views[f"2023/{DNS}.md"].similar == ()
+    assert postmortem_view(site, f"2023/{DNS}.md").similar == ()
     site.add_similar({DNS: [QUOTA, "no-such-id", STAMPEDE]})
-    assert row_ids(site.postmortem_views[f"2023/{DNS}.md"].similar) == [QUOTA, STAMPEDE]
+    assert row_ids(postmortem_view(site, f"2023/{DNS}.md").similar) == [QUOTA, STAMPEDE]
 
 
 def test_drafts_get_a_view_with_a_draft_flag(site) -> None:
-    view = site.postmortem_views[f"2025/{DRAFT}.md"]
+    view = postmortem_view(site, f"2025/{DRAFT}.md")
     assert (view.is_draft, view.status_label) == (True, "draft")
 
 
-def page(site, src_uri: str) -> GeneratedPage:
-    return next(p for p in site.pages if p.src_uri == src_uri)
+def page(site, src_uri: str) -> PageRecord:
+    record = site.page(src_uri)
+    assert record is not None, src_uri
+    return record
+
+
+def postmortem_view(site, src_uri: str) -> PostmortemView:
+    view = page(site, src_uri).view
+    assert isinstance(view, PostmortemView)
+    return view
 
 
 def test_incidents_listing_groups_by_year_newest_first(site) -> None:
@@ -431,15 +441,17 @@ def test_every_generated_page_with_its_url_and_title(site, catalog: Catalog) -> 
     }
     expected.update({f"causes/{e.slug}/": f"Cause: {e.title}" for e in taxonomy.causes})
     expected.update({f"severities/{e.slug.lower()}/": f"Severity: {e.title}" for e in taxonomy.severities})
-    actual = {page_url(p.src_uri): p.title for p in site.pages}
+    listings = [p for p in site.generated() if p.view is not site.home]
+    actual = {page_url(p.src_uri): p.title for p in listings}
     assert actual == expected
-    assert len(site.pages) == len(expected)  # no page twice
-    assert all(p.src_uri.endswith("/index.md") for p in site.pages)
-    assert [p.view.title for p in site.pages if hasattr(p.view, "title")] == [p.title for p in site.pages]
+    assert len(listings) == len(expected)  # no page twice
+    assert all(p.src_uri.endswith("/index.md") for p in listings)
+    assert [p.view.title for p in listings if hasattr(p.view, "title")] == [p.title for p in listings]
 
 
 def test_nav_holds_the_index_pages_only(site) -> None:
     assert site.nav() == [
+        ("Home", "index.md"),
         ("All incidents", "incidents/index.md"),
         ("Open action items", "action-items/index.md"),
         ("Search incidents", "search/index.md"),
@@ -452,16 +464,45 @@ def test_nav_holds_the_index_pages_only(site) -> None:
     assert isinstance(page(site, "guide/index.md").view, GuideView)
 
 
+def test_every_page_is_one_record_with_the_template_of_its_kind_of_view(site, catalog: Catalog) -> None:
+    records = list(site.records.values())
+    assert len({r.src_uri for r in records}) == len(records) == len(site.records)
+    assert [r.src_uri for r in site.postmortems()] == [p.src_uri for p in catalog.postmortems]
+    for record in records:
+        assert record.template == TEMPLATES[type(record.view)]
+        assert record.authored == isinstance(record.view, PostmortemView)
+    assert len({TEMPLATES[type(r.view)] for r in records}) == len({type(r.view) for r in records})
+    home = page(site, "index.md")
+    assert (home.view, home.template, home.in_nav, home.names_page) == (site.home, "pmkb/home.html", True, False)
+    assert home.charts == site.home.charts and isinstance(home.view, HomeView)
+    assert [r.src_uri for r in records if r.full_width] == ["search/index.md"]
+    # Only published postmortems go to the browser's search index; no listing does.
+    assert {r.src_uri for r in records if r.indexed} == {p.src_uri for p in catalog.postmortems if not p.is_draft}
+    assert page(site, f"2025/{DRAFT}.md").built is False
+    assert page(build_site(catalog, include_drafts=True), f"2025/{DRAFT}.md").built is True
+    assert page(site, f"2024/{STAMPEDE}.md").title == postmortem_view(site, f"2024/{STAMPEDE}.md").postmortem.title
+
+
+def test_an_authors_own_file_serves_a_generated_page_under_its_own_name(site) -> None:
+    site.serve_from("index.md", "README.md")
+    site.serve_from("incidents/index.md", "incidents/README.md")
+    assert site.page("index.md") is None and page(site, "README.md").view is site.home
+    assert page(site, "incidents/README.md").template == "pmkb/incidents.html"
+    assert site.nav()[:2] == [("Home", "README.md"), ("All incidents", "incidents/README.md")]
+    site.add_similar({DNS: [QUOTA]})  # the registry stays one: later changes reach every lookup
+    assert row_ids(postmortem_view(site, f"2023/{DNS}.md").similar) == [QUOTA]
+
+
 def test_every_generated_url_is_reserved_so_no_postmortem_can_collide(site) -> None:
-    tops = {p.src_uri.split("/", 1)[0] for p in site.pages}
+    tops = {p.src_uri.split("/", 1)[0] for p in site.generated() if "/" in p.src_uri}
     exports = {name.split("/", 1)[0] for name in EXPORT_NAMES}
     assert tops | exports | {PAGEFIND_FOLDER} == set(RESERVED_NAMES)
 
 
 def test_pages_of_drafts_and_values_only_drafts_use(catalog: Catalog) -> None:
-    without = {p.src_uri for p in build_site(catalog).pages}
+    without = {p.src_uri for p in build_site(catalog).generated()}
     with_drafts = build_site(catalog, include_drafts=True)
-    assert without == {p.src_uri for p in with_drafts.pages}  # the draft uses no value the others do not
+    assert without == {p.src_uri for p in with_drafts.generated()}  # the draft uses no value the others do not
     incidents = page(with_drafts, "incidents/index.md").view
     assert (incidents.total, incidents.groups[0].year) == (5, "2025")
 

@@ -1,7 +1,8 @@
 """The MkDocs adapter: feeds MkDocs' files to the core and the core's pages back to MkDocs.
 
 Events run in MkDocs' order: startup -> config -> files -> (nav) -> page_markdown -> page_context. Everything
-that decides *what* a page shows lives in the core (`catalog`, `site`, `views`); this module only translates.
+that decides *what* a page shows lives in the core and the site layer: `pmkb.site.pages` describes every page as a
+record (title, view, template, nav, search); the page events here look a page's record up and hand it to MkDocs.
 """
 
 from __future__ import annotations
@@ -49,21 +50,18 @@ from pmkb.site.charts import ChartJob, charts_enabled, prune
 from pmkb.site.pages import (
     EXPORT_NAMES,
     FEED_NAME,
-    HOME_SRC,
+    POSTMORTEM_TEMPLATE,
+    PageRecord,
     Site,
     SiteCharts,
     build_site,
     export_files,
     site_charts,
 )
-from pmkb.site.views import PostmortemView, TocEntry, toc_entries
+from pmkb.site.views import TocEntry
 
 log = get_plugin_logger(__name__)
 
-POSTMORTEM_TEMPLATE = "pmkb/postmortem.html"
-LISTING_TEMPLATE = "pmkb/listing.html"
-# Every other generated page: LISTING_TEMPLATE.
-TEMPLATES_BY_KIND = {"guide": "pmkb/guide.html", "explorer": "pmkb/explorer.html"}
 MAX_ERRORS_SHOWN = 200
 
 
@@ -103,8 +101,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def __init__(self) -> None:
         self.is_serve = False
         self.checker: FileChecker | None = None
-        self.site: Site | None = None
-        self.views: dict[str, object] = {}
+        self.site: Site | None = None  # the page registry: every page's record, looked up by the page events
         self.errors_by_file: dict[str, list[Diagnostic]] = {}
         self.taxonomy_diagnostics: list[Diagnostic] = []
         self.display_prefix = ""
@@ -113,7 +110,6 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
-        self.home_src = HOME_SRC  # the home page's source: the author's README.md serves as index.md
         self.svgs: dict[str, str] = {}  # chart key -> inline SVG, filled in as the chart jobs are collected
         self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
         self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
@@ -128,7 +124,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if not self.config.enabled:
             # MkDocs keeps plugin instances across builds in one process (`mkdocs serve`, tests): drop what an
             # earlier, enabled build left, so that no page of this build is given pmkb's views or templates.
-            self.site, self.views, self.errors_by_file, self.chrome_keys = None, {}, {}, None
+            self.site, self.errors_by_file, self.chrome_keys = None, {}, None
             return config
         try:
             speedups()
@@ -248,26 +244,26 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-        postmortem_uris = {ref.src_uri for ref in refs if is_postmortem(ref.src_uri, page_dirs)}
-        drafts = {p.src_uri for p in catalog.postmortems if p.is_draft}
-        for src_uri in postmortem_uris:
-            postmortem_file = files.get_file_from_path(src_uri)
-            if postmortem_file is None:
-                continue
-            if postmortem_file.inclusion is InclusionLevel.DRAFT:
-                continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
-            # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all.
-            is_hidden_draft = src_uri in drafts and not self.config.drafts
-            postmortem_file.inclusion = InclusionLevel.DRAFT if is_hidden_draft else InclusionLevel.NOT_IN_NAV
-
         self.browser_search.start(catalog, include_drafts=self.config.drafts, directory_urls=config.use_directory_urls)
-        self.site = build_site(
+        site = self.site = build_site(
             catalog,
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
             charts=charts,
         )
+        for ref in refs:
+            postmortem_file = files.get_file_from_path(ref.src_uri)
+            if postmortem_file is None or not is_postmortem(ref.src_uri, page_dirs):
+                continue
+            if postmortem_file.inclusion is InclusionLevel.DRAFT:
+                continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
+            # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all. One too
+            # broken for a record (its errors) still gets its page, with the errors on it.
+            record = site.page(ref.src_uri)
+            built = record is None or record.built
+            postmortem_file.inclusion = InclusionLevel.NOT_IN_NAV if built else InclusionLevel.DRAFT
+
         # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
         # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
         own_pages = {
@@ -275,16 +271,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for file in files.documentation_pages()
             if not file.inclusion.is_excluded()
         }
-        self.home_src = own_pages.get(dest_path(HOME_SRC, config.use_directory_urls), HOME_SRC)
-        self.views = {**self.site.postmortem_views, self.home_src: self.site.home}
-        for page in self.site.pages:
-            own = own_pages.get(dest_path(page.src_uri, config.use_directory_urls))
-            self.views[own or page.src_uri] = page
-            if own is None:
-                inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-                files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
-        if self.home_src == HOME_SRC and files.get_file_from_path(HOME_SRC) is None:
-            files.append(File.generated(config, HOME_SRC, content=""))
+        for record in site.generated():
+            own = own_pages.get(dest_path(record.src_uri, config.use_directory_urls))
+            if own is not None:
+                site.serve_from(record.src_uri, own)
+                continue
+            left_out = files.get_file_from_path(record.src_uri)  # excluded by the author (exclude_docs): ours instead
+            if left_out is not None:
+                files.remove(left_out)
+            inclusion = InclusionLevel.INCLUDED if record.in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, record.src_uri, content="", inclusion=inclusion))
         # Backed by files the late work writes (the exports of 5,000 postmortems are 13 MB that this process never
         # holds); MkDocs copies them after on_env, once that work is collected.
         for name in EXPORT_NAMES:
@@ -358,7 +354,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         split with MkDocs' own rules (pmkb.core.source), so the page gets exactly the Markdown it would have got.
         """
         src_uri = page.file.src_uri
-        has_view = isinstance(self.views.get(src_uri), PostmortemView)
+        record = self._record(src_uri)
+        has_view = record is not None and record.authored
         broken = src_uri in self.errors_by_file and is_postmortem(src_uri, normalize_page_dirs(self.config.pages))
         if not (has_view or broken) or page.file.abs_src_path is None:
             return None
@@ -375,44 +372,41 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src_uri = page.file.src_uri
-        view = self.views.get(src_uri)
+        record = self._record(src_uri)
         errors = self.errors_by_file.get(src_uri)
-        if isinstance(view, PostmortemView) or (
+        if (record is not None and record.authored) or (
             errors and is_postmortem(src_uri, normalize_page_dirs(self.config.pages))
         ):
-            title = view.postmortem.title if isinstance(view, PostmortemView) else Path(src_uri).stem
-            description = view.postmortem.impact.summary if isinstance(view, PostmortemView) else ""
             # Replace the author's meta whole: Material reads keys such as `template`, `hide` or `status`
             # from it and prints `title` unescaped, so only values we set and escaped reach the theme.
             page.meta = {
-                "title": html.escape(title),
-                "description": html.escape(description),
-                "template": POSTMORTEM_TEMPLATE,
+                "title": html.escape(record.title if record else Path(src_uri).stem),
+                "description": html.escape(record.description if record else ""),
+                "template": record.template if record else POSTMORTEM_TEMPLATE,
             }
             page.title = page.meta["title"]
-        elif view is not None:
-            title = getattr(view, "title", None) or page.title or config.site_name
-            kind = getattr(getattr(view, "view", view), "kind", "")
-            page.meta = {**page.meta, "template": TEMPLATES_BY_KIND.get(kind, LISTING_TEMPLATE)}
-            if kind == "explorer":
-                page.meta["hide"] = ["toc"]  # the facets and results need the width; the page has no sections
-            if src_uri != self.home_src:
-                page.meta["title"] = html.escape(title)
+        elif record is not None:
+            page.meta = {**page.meta, "template": record.template}
+            if record.full_width:
+                page.meta["hide"] = ["toc"]
+            if record.names_page:
+                page.meta["title"] = html.escape(record.title)
                 page.title = page.meta["title"]
+            if not record.indexed:
                 page.meta["search"] = {"exclude": True}  # search finds the postmortem, not ten lists of it
         return markdown
 
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         src_uri = page.file.src_uri
-        view = self.views.get(src_uri)
-        if view is not None:
-            context["pmkb"] = getattr(view, "view", view)
-            if getattr(context["pmkb"], "charts", ()):
-                self._collect_charts("home" if src_uri == HOME_SRC else "values")
+        record = self._record(src_uri)
+        if record is not None:
+            context["pmkb"] = record.view
+            if record.charts:
+                self._collect_charts("home" if self.site and record.view is self.site.home else "values")
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
-            extra = [_anchor(entry) for entry in toc_entries(context["pmkb"])]
+            extra = [_anchor(entry) for entry in record.toc]
             items = page.toc.items
             (items[0].children if items and items[0].level == 1 else items).extend(extra)
         errors = self.errors_by_file.get(src_uri)
@@ -424,11 +418,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src_uri = page.file.src_uri
+        record = self._record(src_uri)
         self.browser_search.page(
             src_uri,
             page.title or "",
             html,
-            self.views.get(src_uri),
+            record.view if record else None,
             is_postmortem=is_postmortem(src_uri, normalize_page_dirs(self.config.pages)),
         )
         return html
@@ -489,7 +484,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             log.info(note)
         if results.similar:
             self.site.add_similar(results.similar)
-            self.views.update(self.site.postmortem_views)
+
+    def _record(self, src_uri: str) -> PageRecord | None:
+        return self.site.page(src_uri) if self.site is not None else None
 
     def _collect_charts(self, name: str) -> None:
         """Wait for a chart job, once; a failing engine leaves its pages with their tables (a warning)."""
@@ -543,11 +540,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def _default_nav(self, files: Files, page_dirs: tuple[str, ...]) -> list:
         """Home, the generated index pages and the ordinary pages: never the postmortems themselves."""
         assert self.site is not None
-        nav: list = [{"Home": self.home_src}]
-        nav.extend({title: src_uri} for title, src_uri in self.site.nav())
+        nav: list = [{title: src_uri} for title, src_uri in self.site.nav()]
         ordinary: dict[str, list] = {}
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
-            if file.src_uri == self.home_src or file.src_uri in self.views or not file.inclusion.is_in_nav():
+            if self.site.page(file.src_uri) is not None or not file.inclusion.is_in_nav():
                 continue
             folder = file.src_uri.split("/", 1)[0] if "/" in file.src_uri else ""
             ordinary.setdefault(folder, []).append(file.src_uri)

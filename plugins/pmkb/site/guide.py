@@ -1,6 +1,6 @@
 """The "How to write a postmortem" page, generated from the taxonomy in force so that it is never stale.
 
-`build_guide(taxonomy, today)` returns a `GuideView` (kind "guide") for `overrides/pmkb/guide.html`: the taxonomy
+`build_guide(taxonomy, today)` returns a `GuideView`, which the template `pmkb/guide.html` shows: the taxonomy
 tables, a reference of every front-matter field (walked from `pmkb.core.fields.POSTMORTEM`, like the validator and the
 JSON Schema), the template `pmkb new` writes (rendered by the same function) and the pull-request workflow.
 Views hold raw strings; the template escapes them.
@@ -78,7 +78,6 @@ class GuideView:
     template_command: str  # the command that writes it
     workflow: tuple[WorkflowStep, ...]
     defaults: tuple[tuple[str, str], ...]  # (option, default) of `pmkb new`
-    kind: str = "guide"
 
 
 def _allowed(spec: Field, taxonomy: Taxonomy) -> tuple[str, ...]:

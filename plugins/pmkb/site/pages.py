@@ -1,4 +1,5 @@
-"""From a catalog to the site: every generated page with its view, each postmortem's view, and the exports.
+"""From a catalog to the site: the page registry (every page, postmortems included, as one kind of record with its
+view and template) and the exports.
 
 Everything here is linear in the number of postmortems and action items, and knows nothing of MkDocs.
 """
@@ -15,38 +16,97 @@ from pmkb.core.catalog import Catalog, chronological_key, newest_first
 from pmkb.core.model import Postmortem
 from pmkb.site import exports
 from pmkb.site.charts import Chart, home_charts, trend_charts
-from pmkb.site.explorer import EXPLORER_SRC, EXPLORER_TITLE, INCIDENT_INDEX, explorer_view, incident_index
+from pmkb.site.explorer import (
+    EXPLORER_SRC,
+    EXPLORER_TITLE,
+    INCIDENT_INDEX,
+    ExplorerView,
+    explorer_view,
+    incident_index,
+    is_indexed,
+)
 from pmkb.site.facets import CAUSES, PAGED_FACETS, SERVICES, SEVERITIES, YEARS, Facet, facet_values
-from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, build_guide
+from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, GuideView, build_guide
 from pmkb.site.insights import HomeInsights, home_insights, trend
 from pmkb.site.views import (
     ActionItemsView,
+    FacetIndexView,
+    FacetValueView,
     HomeView,
     IncidentsView,
     Link,
     OwnerGroup,
     PostmortemView,
+    TocEntry,
     ViewBuilder,
     YearGroup,
     count_links,
     page_url,
     sort_action_rows,
+    toc_entries,
 )
 
 HOME_SRC = "index.md"
 INCIDENTS_SRC = "incidents/index.md"
 ACTION_ITEMS_SRC = "action-items/index.md"
+INCIDENTS_TITLE = "All incidents"
+ACTION_ITEMS_TITLE = "Open action items"
 RECENT_ON_HOME = 10
 EARLIER_LIMIT = 5
 CHARTED_FACETS = (CAUSES, SEVERITIES, SERVICES)  # tags are too many and too thin for a chart each
 
 
+PageView = (
+    PostmortemView
+    | HomeView
+    | IncidentsView
+    | ActionItemsView
+    | FacetIndexView
+    | FacetValueView
+    | GuideView
+    | ExplorerView
+)
+
+# One template per kind of view. The names are the site generator's to resolve (the MkDocs adapter ships them).
+TEMPLATES: dict[type, str] = {
+    PostmortemView: "pmkb/postmortem.html",
+    HomeView: "pmkb/home.html",
+    IncidentsView: "pmkb/incidents.html",
+    ActionItemsView: "pmkb/action-items.html",
+    FacetIndexView: "pmkb/facet-index.html",
+    FacetValueView: "pmkb/facet-value.html",
+    GuideView: "pmkb/guide.html",
+    ExplorerView: "pmkb/explorer.html",
+}
+POSTMORTEM_TEMPLATE = TEMPLATES[PostmortemView]  # also for a postmortem too broken to have a view (its errors)
+
+
 @dataclass(frozen=True, slots=True)
-class GeneratedPage:
+class PageRecord:
+    """One page of the site as pmkb describes it, whatever writes it: every postmortem, the home page, every
+    listing, the guide and the explorer are records of one registry (`Site`)."""
+
     src_uri: str
-    title: str
-    view: object
+    title: str  # the page's title and its nav entry
+    view: PageView
+    template: str
     in_nav: bool = False
+    indexed: bool = False  # in the browser search index (a postmortem's record: published ones only)
+    authored: bool = False  # the author's own Markdown file (a postmortem); otherwise pmkb generates the page
+    built: bool = True  # False: a draft that the published site leaves out (option `drafts: false`)
+    names_page: bool = True  # False: the title names the nav entry only, the page keeps the site's name (home)
+    full_width: bool = False  # no table of contents beside it: the explorer needs the width
+    charts: tuple[Chart, ...] = ()  # drawn for this page (the view shows them)
+    description: str = ""  # a line about the page, for its head (a postmortem's impact summary)
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        """The headings the template adds to the page, for its table of contents."""
+        return toc_entries(self.view)
+
+
+def page_record(src_uri: str, title: str, view: PageView, **facts) -> PageRecord:
+    return PageRecord(src_uri, title, view, TEMPLATES[type(view)], **facts)
 
 
 @dataclass(frozen=True)
@@ -81,10 +141,32 @@ def site_charts(catalog: Catalog, *, include_drafts: bool = False) -> SiteCharts
 
 @dataclass
 class Site:
-    pages: list[GeneratedPage]  # generated listing pages (the home page's view is `home`)
-    postmortem_views: dict[str, PostmortemView]  # by src_uri
+    """The page registry: every page pmkb describes, by source URI, home first, in nav order."""
+
+    records: dict[str, PageRecord]
     home: HomeView
     builder: ViewBuilder = field(repr=False)  # makes the rows of similar incidents added later
+
+    def page(self, src_uri: str) -> PageRecord | None:
+        return self.records.get(src_uri)
+
+    def generated(self) -> list[PageRecord]:
+        """The pages pmkb writes (everything but the postmortems, which are the authors' files)."""
+        return [record for record in self.records.values() if not record.authored]
+
+    def postmortems(self) -> list[PageRecord]:
+        return [record for record in self.records.values() if record.authored]
+
+    def serve_from(self, src_uri: str, own_src_uri: str) -> None:
+        """An author's own file serves a page pmkb generates (its text above pmkb's): `README.md` as the home
+        page, or an `incidents/index.md` with an introduction."""
+        if src_uri == own_src_uri or src_uri not in self.records:
+            return
+        moved = replace(self.records[src_uri], src_uri=own_src_uri)
+        self.records = {
+            (own_src_uri if key == src_uri else key): (moved if key == src_uri else record)
+            for key, record in self.records.items()
+        }
 
     def add_similar(self, similar: Mapping[str, Sequence[str]]) -> None:
         """Give each postmortem's view its similar incidents: `similar` maps a postmortem id to the ids of its
@@ -93,18 +175,20 @@ class Site:
         A step of its own because they are known last: the plugin computes them on another core while MkDocs
         converts the Markdown, and adds them before the first page is rendered.
         """
-        by_id = {view.postmortem.id: view.postmortem for view in self.postmortem_views.values()}
+        records = self.postmortems()
+        by_id = {record.view.postmortem.id: record.view.postmortem for record in records}  # type: ignore[union-attr]
         row = self.builder.incident_row
-        for src_uri, view in self.postmortem_views.items():
-            # Only pages the build writes: a cached list may name a postmortem since left out (draft_docs).
-            linked = self.builder.linked_ids
+        linked = self.builder.linked_ids  # only pages the build writes: a cached list may name one left out since
+        for record in records:
+            view = record.view
+            assert isinstance(view, PostmortemView)
             found = [by_id[i] for i in similar.get(view.postmortem.id, ()) if i in by_id and i in linked]
             if found:
-                self.postmortem_views[src_uri] = replace(view, similar=tuple(row(p) for p in found))
+                self.records[record.src_uri] = replace(record, view=replace(view, similar=tuple(row(p) for p in found)))
 
     def nav(self) -> list[tuple[str, str]]:
-        """(title, src_uri) of the pages the sidebar holds: index pages only, never every postmortem."""
-        return [(page.title, page.src_uri) for page in self.pages if page.in_nav]
+        """(title, src_uri) of the pages the sidebar holds: home and the index pages, never every postmortem."""
+        return [(record.title, record.src_uri) for record in self.records.values() if record.in_nav]
 
 
 def facet_src(facet: Facet, slug: str | None = None) -> str:
@@ -148,28 +232,41 @@ def build_site(
         for p in catalog.postmortems
     }
 
-    pages = [
-        GeneratedPage(INCIDENTS_SRC, "All incidents", _incidents_view(builder, listed), in_nav=True),
-        GeneratedPage(ACTION_ITEMS_SRC, "Open action items", _action_items_view(builder, listed), in_nav=True),
-        GeneratedPage(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True),
+    home = _home_view(builder, listed, catalog, charts)
+    records = [
+        page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False, charts=home.charts),
+        page_record(INCIDENTS_SRC, INCIDENTS_TITLE, _incidents_view(builder, listed), in_nav=True),
+        page_record(ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True),
+        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
-        pages.append(GeneratedPage(facet_src(facet), facet.title, builder.facet_index(facet, values), True))
-        pages.extend(
-            GeneratedPage(
-                facet_src(facet, value.slug),
-                f"{facet.singular.capitalize()}: {value.title}",
-                builder.facet_value(value, facet.title, charts.by_value.get(value.url, ())),
+        records.append(page_record(facet_src(facet), facet.title, builder.facet_index(facet, values), in_nav=True))
+        for value in values:
+            value_charts = charts.by_value.get(value.url, ())
+            records.append(
+                page_record(
+                    facet_src(facet, value.slug),
+                    f"{facet.singular.capitalize()}: {value.title}",
+                    builder.facet_value(value, facet.title, value_charts),
+                    charts=value_charts,
+                )
             )
-            for value in values
-        )
-
     guide = build_guide(catalog.taxonomy, catalog.today, content_folder)
-    pages.append(GeneratedPage(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
-
-    home = _home_view(builder, listed, catalog, charts)
-    return Site(pages, postmortem_views, home, builder)
+    records.append(page_record(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
+    records.extend(
+        page_record(
+            src_uri,
+            view.postmortem.title,
+            view,
+            authored=True,
+            indexed=is_indexed(view.postmortem),
+            built=include_drafts or not view.is_draft,
+            description=view.postmortem.impact.summary,
+        )
+        for src_uri, view in postmortem_views.items()
+    )
+    return Site({record.src_uri: record for record in records}, home, builder)
 
 
 FEED_NAME = "feed.xml"
@@ -239,7 +336,7 @@ def _incidents_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> Incid
         YearGroup(value.slug, tuple(builder.incident_row(p) for p in value.primary))
         for value in facet_values(YEARS, listed, builder.taxonomy)
     )
-    return IncidentsView("All incidents", groups, len(listed))
+    return IncidentsView(INCIDENTS_TITLE, groups, len(listed))
 
 
 def _action_items_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> ActionItemsView:
@@ -251,7 +348,7 @@ def _action_items_view(builder: ViewBuilder, listed: Sequence[Postmortem]) -> Ac
         OwnerGroup(owner, _anchor(owner, index), tuple(owner_rows), sum(r.overdue for r in owner_rows))
         for index, (owner, owner_rows) in enumerate(sorted(by_owner.items(), key=lambda kv: kv[0].lower()))
     )
-    return ActionItemsView("Open action items", tuple(rows), owners, sum(r.overdue for r in rows), builder.today)
+    return ActionItemsView(ACTION_ITEMS_TITLE, tuple(rows), owners, sum(r.overdue for r in rows), builder.today)
 
 
 def _anchor(owner: str, index: int) -> str:
@@ -274,8 +371,8 @@ def _home_view(builder: ViewBuilder, listed: Sequence[Postmortem], catalog: Cata
         headlines=charts.home_insights.headlines,
         charts=charts.home,
         indexes=(
-            Link("All incidents", "incidents/"),
-            Link("Open action items", "action-items/"),
+            Link(INCIDENTS_TITLE, INCIDENTS_SRC[: -len("index.md")]),
+            Link(ACTION_ITEMS_TITLE, ACTION_ITEMS_SRC[: -len("index.md")]),
             *(Link(facet.title, facet.url()) for facet in PAGED_FACETS),
             Link(EXPLORER_TITLE, EXPLORER_SRC[: -len("index.md")]),
             Link(GUIDE_TITLE, GUIDE_SRC[: -len("index.md")]),

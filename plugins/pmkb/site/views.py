@@ -190,7 +190,6 @@ class FacetIndexView:
     show_contributing: bool
     show_description: bool  # taxonomy facets: every value has one; services and tags never do
     is_severity: bool = False
-    kind: str = "facet-index"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +206,6 @@ class FacetValueView:
     charts: tuple[Chart, ...] = ()
     severity: Link | None = None  # a severity's page shows its chip
     hidden_column: str = ""  # the column every primary row shares (cause on a cause page): hidden by CSS
-    kind: str = "facet-value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +219,6 @@ class IncidentsView:
     title: str
     groups: tuple[YearGroup, ...]
     total: int
-    kind: str = "incidents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +236,6 @@ class ActionItemsView:
     owners: tuple[OwnerGroup, ...]
     overdue: int
     today: date
-    kind: str = "action-items"
 
     @property
     def owner_classes(self) -> dict[str, str]:
@@ -259,7 +255,6 @@ class HomeView:
     headlines: tuple[Headline, ...] = ()
     charts: tuple[Chart, ...] = ()
     exports: tuple[Link, ...] = ()
-    kind: str = "home"
 
 
 class ViewBuilder:
