@@ -659,7 +659,8 @@ def test_the_index_holds_exactly_the_postmortems_of_the_catalog(search_kb: KB, t
     report, manifest = index.sync()
     # Every file the catalog reads, valid or not (an invalid one is remembered so that it is not parsed again).
     assert sorted(manifest.entries) == sorted([*(p.src_uri for p in catalog.postmortems), f"2023/{BROKEN}.md"])
-    assert {src for src, entry in manifest.entries.items() if entry[3]} == {p.src_uri for p in catalog.postmortems}
+    valid = {src for src, entry in manifest.entries.items() if entry.postmortem_id}
+    assert valid == {p.src_uri for p in catalog.postmortems}
     assert f"linked-inside/{CERT}.md" in manifest.entries
 
 

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from pmkb.core.catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
 from pmkb.core.model import Postmortem
@@ -234,6 +235,15 @@ def scan_postmortems(
 # -- the manifest ------------------------------------------------------------------------------------------------
 
 
+class ManifestEntry(NamedTuple):
+    """What the index knows of one file; a tuple so that it is stored as a JSON list."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+    postmortem_id: str | None  # None: the file does not validate, so the index holds nothing of it
+
+
 @dataclass
 class Manifest:
     generation: str  # folder name of the whoosh index
@@ -241,7 +251,7 @@ class Manifest:
     taxonomy: str  # fingerprint
     toc: tuple[str, str]  # (file name, sha256)
     files: dict[str, tuple[int, int]]  # whoosh file -> (size, mtime_ns)
-    entries: dict[str, tuple[int, int, str, str | None]]  # src_uri -> (mtime_ns, size, sha256, id or None)
+    entries: dict[str, ManifestEntry]  # by src_uri
 
     @property
     def content_version(self) -> str:
@@ -284,7 +294,7 @@ class Manifest:
             for src_uri, (mtime_ns, size, sha, pid) in data["entries"].items():
                 _require(type(mtime_ns) is int and type(size) is int and isinstance(sha, str))
                 _require(pid is None or isinstance(pid, str))
-                entries[src_uri] = (mtime_ns, size, sha, pid)
+                entries[src_uri] = ManifestEntry(mtime_ns, size, sha, pid)
             docs_dir, taxonomy = data["docs_dir"], data["taxonomy"]
             _require(isinstance(docs_dir, str) and isinstance(taxonomy, str))
             manifest = cls(generation, docs_dir, taxonomy, (toc_name, toc_sha), files, entries)
@@ -565,7 +575,7 @@ class SearchIndex:
 
     def _read_changes(
         self, manifest: Manifest | None, found: dict[str, FoundFile], report: SyncReport
-    ) -> Iterator[tuple[str, tuple[int, int, str, str | None], dict | None]]:
+    ) -> Iterator[tuple[str, ManifestEntry, dict | None]]:
         """For every new or changed file: (src_uri, its new manifest entry, what to do with the index).
 
         The last item is a whoosh document to (re)index, `{}` for a file that does not validate (remove it from
@@ -575,7 +585,7 @@ class SearchIndex:
         for src_uri in sorted(found):
             item = found[src_uri]
             old = entries.get(src_uri)
-            if old is not None and (old[0], old[1]) == (item.mtime_ns, item.size):
+            if old is not None and (old.mtime_ns, old.size) == (item.mtime_ns, item.size):
                 report.unchanged += 1
                 continue
             try:
@@ -583,9 +593,9 @@ class SearchIndex:
             except OSError:
                 continue  # vanished or unreadable since the scan: lint reports it; try again next time
             sha = hashlib.sha256(raw).hexdigest()
-            if old is not None and old[2] == sha:
+            if old is not None and old.sha256 == sha:
                 report.rehashed += 1
-                yield src_uri, (item.mtime_ns, item.size, sha, old[3]), None
+                yield src_uri, ManifestEntry(item.mtime_ns, item.size, sha, old.postmortem_id), None
                 continue
             report.reindexed.append(src_uri)
             ref = SourceRef(src_uri, Path(item.abs_path), self.display_prefix + src_uri)
@@ -593,11 +603,11 @@ class SearchIndex:
             postmortem = check.postmortem
             if postmortem is None:
                 report.invalid += 1
-                yield src_uri, (item.mtime_ns, item.size, sha, None), {}
+                yield src_uri, ManifestEntry(item.mtime_ns, item.size, sha, None), {}
                 continue
             body = body_of(raw, ref.display_path)
             document = _document(postmortem, body, self.taxonomy)
-            yield src_uri, (item.mtime_ns, item.size, sha, postmortem.id), document
+            yield src_uri, ManifestEntry(item.mtime_ns, item.size, sha, postmortem.id), document
 
     def _rebuild(self, found: dict[str, FoundFile]) -> tuple[SyncReport, Manifest]:
         from whoosh.index import FileIndex
@@ -612,7 +622,7 @@ class SearchIndex:
         except Exception as error:
             shutil.rmtree(folder, ignore_errors=True)
             raise SearchIndexError(f"cannot create the search index in {self.directory}: {_reason(error)}") from None
-        entries: dict[str, tuple[int, int, str, str | None]] = {}
+        entries: dict[str, ManifestEntry] = {}
         try:
             for src_uri, entry, document in self._read_changes(None, found, report):
                 entries[src_uri] = entry
@@ -874,13 +884,13 @@ def _stamps_differ(manifest: Manifest, found: dict[str, FoundFile]) -> bool:
         return True
     for src_uri, item in found.items():
         entry = entries.get(src_uri)
-        if entry is None or entry[0] != item.mtime_ns or entry[1] != item.size:
+        if entry is None or entry.mtime_ns != item.mtime_ns or entry.size != item.size:
             return True
     return False
 
 
 def _invalid_count(manifest: Manifest) -> int:
-    return sum(1 for entry in manifest.entries.values() if entry[3] is None)
+    return sum(1 for entry in manifest.entries.values() if entry.postmortem_id is None)
 
 
 def _facet_counts(searcher, whoosh_query, taxonomy: Taxonomy) -> dict[str, list[tuple[str, int]]]:
