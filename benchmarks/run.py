@@ -539,8 +539,9 @@ def report(results: list[SizeResult], args: argparse.Namespace, facts: dict[str,
             "",
             markdown_table(["", ""], [[k, v] for k, v in facts.items()]),
             "",
-            f"Load average (1, 5, 15 min) at start: {load[0]}; at end: {load[1]}. Builds are single-threaded; "
-            "another process on the machine slows both variants alike, which is why a and b runs alternate. "
+            f"Load average (1, 5, 15 min) at start: {load[0]}; at end: {load[1]}. Plain Material builds "
+            "on one core; pmkb also uses the second (Pagefind, the chart engine, forked work), so another process "
+            "on the machine slows pmkb more than plain Material. Variants alternate so that both see the same drift. "
             + code_note,
             "",
             "## Method",
@@ -548,8 +549,9 @@ def report(results: list[SizeResult], args: argparse.Namespace, facts: dict[str,
             f"- Corpus: `benchmarks/corpus.py`, seed {args.seed}; postmortems of ~4.6 KB Markdown bodies (~5.8 KB "
             "files), 1-4 action items, 60 services, 150 tags, all 14 causes, 2014-2026, `PMKB_TODAY="
             f"{corpus.TODAY.isoformat()}` (so some action items are overdue: lint warnings, not errors).",
-            "- pmkb: Material, plugins `search` and `pmkb`. Plain: the same files and "
-            "theme, plugins `search` only, `nav: [index.md]`, `validation.nav.omitted_files: ignore`.",
+            "- pmkb: Material and the `pmkb` plugin, whose Pagefind index replaces Material's search and which "
+            "draws its charts. Plain: the same files and theme, plugins `search` only (its lunr index), "
+            "`nav: [index.md]`, `validation.nav.omitted_files: ignore`.",
             f"- Each build is its own `python -m mkdocs build -q` process. {args.repeat} rounds (at least "
             f"{args.small_repeat} below N = {SMALL_N:,}); in each the "
             "variants run back to back, in reverse order every other round. Wall time; CPU time (user + system) of "
