@@ -342,3 +342,63 @@ def test_file_urls_under_a_sub_path(page, tmp_path: Path, serve):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/team/kb/2023/2023-11-20-dns-expiry\.html$"))
+
+
+def _requests_during(page, action) -> list[str]:
+    """The URLs the page requested while `action()` ran (it ends with the explorer idle)."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    action()
+    return requested
+
+
+def test_a_text_query_needs_no_row_chunks_and_the_small_index_only(page, site):
+    requested = _requests_during(page, lambda: explore(page, site, "?q=kernel"))
+    assert shown(page) == {"2022-03-01-kernel-panic", "2021-06-10-network-partition"}
+    # Titles, links and dates come from Pagefind's fragments of the matches, which carry the excerpts anyway.
+    assert not [url for url in requested if "/search/rows/" in url]
+    assert [url for url in requested if url.endswith("/search/incidents.json")]
+    assert page.inner_text(".pmkb-result__date") in {"2022-03-01", "2021-06-10"}
+
+
+def test_filtering_without_text_never_loads_pagefind(page, site):
+    requested = _requests_during(page, lambda: explore(page, site, "?severity=SEV1"))
+    assert not [url for url in requested if "/pagefind/" in url]
+    assert [url for url in requested if url.endswith("/search/rows/0.json")]
+    assert page.locator(".pmkb-result--pending").count() == 0
+
+
+def _fill_many(kb) -> None:
+    for day in range(1, 71):
+        month, mday = divmod(day - 1, 28)
+        _add(
+            kb,
+            f"2024-{month + 1:02d}-{mday + 1:02d}-incident-{day:02d}",
+            f"Incident number {day} of many.",
+            title=f"Incident {day:02d}",
+            severity="SEV2",
+            cause="capacity",
+            contributing=[],
+            services=["checkout"],
+            tags=[],
+        )
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory, serve) -> str:
+    return serve(build_kb(tmp_path_factory.mktemp("many") / "kb", _fill_many))
+
+
+def test_rows_beyond_the_first_screen_are_filled_as_they_scroll_in_and_show_more_adds_the_rest(page, many):
+    page.goto(f"{many}search/")
+    page.wait_for_function("document.querySelector('#pmkb-explorer')?.getAttribute('aria-busy') === 'false'")
+    assert page.locator(".pmkb-result").count() == 50
+    assert page.inner_text(".pmkb-result__title") == "Incident 70"  # newest first
+    page.locator(".pmkb-result").nth(49).scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelectorAll('.pmkb-result--pending').length === 0")
+    titles = page.eval_on_selector_all(".pmkb-result__title", "links => links.map(a => a.textContent)")
+    assert titles == [f"Incident {day:02d}" for day in range(70, 20, -1)]
+    page.click(".pmkb-explorer__more")
+    page.wait_for_function("document.activeElement.textContent === 'Incident 20'")
+    assert page.locator(".pmkb-result").count() == 70
+    assert page.is_hidden(".pmkb-explorer__more")

@@ -8,7 +8,7 @@ A build goes through it in MkDocs' order:
   for it (`pmkb.site.explorer`): a postmortem's document with its filters, an ordinary page's title and body, or
   nothing (drafts, generated listing pages); the document is queued and indexed on another core;
 - `write` (on_env, once every page is converted): Pagefind writes `pagefind/` into the site while MkDocs renders
-  the pages;
+  the pages, and the explorer's row chunks (`search/rows/K.json`: titles, URLs, dates) are written;
 - `finish` (on_post_build, after the HTML is written, for `mkdocs build` and every `mkdocs serve` rebuild): wait
   for Pagefind, then write `search/pagefind-ids.json`;
 - `cancel` (a failed build, shutdown): stop the service.
@@ -20,6 +20,7 @@ the index, beside MkDocs' Markdown conversion and rendering; the build then wait
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from pmkb.core.catalog import Catalog
@@ -27,12 +28,14 @@ from pmkb.runtime.pagefind import IndexStats, PagefindError, PagefindIndexer
 from pmkb.site.explorer import (
     PAGEFIND_FOLDER,
     PAGEFIND_IDS,
+    ROWS_FOLDER,
     index_urls,
     is_indexed,
     page_document,
     pagefind_ids,
     pagefind_url,
     postmortem_document,
+    row_chunks,
 )
 from pmkb.site.views import PostmortemView, page_url
 
@@ -45,6 +48,7 @@ class BrowserSearch:
         self.indexer: PagefindIndexer | None = None
         self.catalog: Catalog | None = None
         self.row_urls: list[str] = []
+        self.row_files: list[str] = []
         self.directory_urls = True
         self.output: Path | None = None
 
@@ -52,7 +56,9 @@ class BrowserSearch:
         self.cancel()  # a previous build's, if MkDocs never reached on_post_build
         self.catalog = catalog
         self.directory_urls = directory_urls
-        self.row_urls = index_urls(catalog.listed(include_drafts), lambda src: page_url(src, directory_urls))
+        listed = list(catalog.listed(include_drafts))
+        self.row_urls = index_urls(listed, lambda src: page_url(src, directory_urls))
+        self.row_files = row_chunks(listed, lambda src: page_url(src, directory_urls))
         self.indexer = PagefindIndexer(exclude_selectors=EXCLUDED_SELECTORS)
 
     def page(self, src_uri: str, title: str, html: str, view: object | None, *, is_postmortem: bool) -> None:
@@ -71,6 +77,12 @@ class BrowserSearch:
         if self.indexer is not None:
             self.output = Path(site_dir, PAGEFIND_FOLDER)
             self.indexer.write(self.output)
+        if self.catalog is not None:
+            folder = Path(site_dir, ROWS_FOLDER)
+            shutil.rmtree(folder, ignore_errors=True)  # a previous build's chunks (mkdocs serve) may be more
+            folder.mkdir(parents=True)
+            for number, content in enumerate(self.row_files):
+                (folder / f"{number}.json").write_text(content, encoding="utf-8")
 
     def finish(self, site_dir: str) -> IndexStats | None:
         """Wait for the index; write the explorer's id map. Returns what the index cost."""

@@ -6,14 +6,16 @@ Three things, decided here and nowhere else (no MkDocs, no Pagefind):
   title, header card, body and action items, with Pagefind filters (cause, contributing, severity, service, tag,
   year, status, trigger, detection), sort keys (date, severity) and meta (title, date, severity, cause); an
   author's ordinary page (a runbook) as its title and body; never a draft, never a generated listing page;
-- the metadata index the explorer filters with (`search/incidents.json`): every indexed postmortem as one compact
-  row whose values are positions in per-facet value lists, so that filtering without text needs no Pagefind;
+- the metadata index the explorer filters with (`search/incidents.json`): per facet a value list and one small
+  code per indexed postmortem, so that filtering and counting without text need no Pagefind and no big file;
+  titles, URLs and dates in chunks of rows (`search/rows/K.json`), fetched only for the rows shown;
 - the explorer page's view, and the "Search within these incidents" links of facet value pages.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -28,7 +30,7 @@ EXPLORER_TITLE = "Search incidents"
 INCIDENT_INDEX = "search/incidents.json"  # written with the pages (a generated file)
 PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row i of the index is page ids[i]
 PAGEFIND_FOLDER = "pagefind"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 # The explorer's URL parameters that are facets, in the order a URL lists them. A repeated parameter is OR
 # within its facet; different parameters are AND (pmkb-explorer.js).
@@ -44,22 +46,16 @@ EXPLORER_PARAMETERS = (
     "detection",
     "actions",
 )
-# The metadata index's row layout (`columns` in the file).
-COLUMNS = (
-    "url",
-    "title",
-    "date",
-    "severity",
-    "cause",
-    "contributing",
-    "service",
-    "tag",
-    "status",
-    "trigger",
-    "detection",
-    "open",
-    "overdue",
-)
+# The metadata index's columns (`columns` in search/incidents.json): facet columns hold positions in the facet's
+# value list, number columns hold counts. `contributing` holds positions in the `cause` list.
+SINGLE_COLUMNS = ("severity", "cause", "status", "trigger", "detection", "year")
+LIST_COLUMNS = ("contributing", "service", "tag")
+NUMBER_COLUMNS = ("open", "overdue")
+ROW_CHUNK = 100  # rows per search/rows/K.json (16 KB at 5,000): the newest 50 matches are in one or a few of them
+ROWS_FOLDER = "search/rows"
+# Codes are written in base 91 over printable ASCII without '"' and '\\', so a column is one plain JSON string
+# (one character per row for every facet of fewer than 90 values) that the browser reads without parsing numbers.
+ALPHABET = "".join(chr(c) for c in range(35, 127) if chr(c) != "\\")
 STATUS_TITLES = {"published": "published", "in-review": "in review", "draft": "draft"}
 
 UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
@@ -83,6 +79,7 @@ class ExplorerView:
     title: str
     index_url: str  # site-relative
     ids_url: str
+    rows_url: str  # the folder of the row chunks, site-relative with a trailing '/'
     browse: tuple[tuple[str, str], ...]  # (text, site-relative URL): the static pages shown without JavaScript
     kind: str = "explorer"
 
@@ -97,6 +94,7 @@ def explorer_view() -> ExplorerView:
         EXPLORER_TITLE,
         INCIDENT_INDEX,
         PAGEFIND_IDS,
+        ROWS_FOLDER + "/",
         (("root cause", "causes/"), ("severity", "severities/"), ("service", "services/"), ("tag", "tags/")),
     )
 
@@ -108,15 +106,46 @@ def explorer_link(url_of: UrlOf, text: str, **filters: str) -> ExplorerLink:
 # -- the metadata index ------------------------------------------------------------------------------------------
 
 
+def indexed_rows(postmortems: Iterable[Postmortem]) -> list[Postmortem]:
+    """The metadata index's rows, in its order: newest first, drafts never. Row i of every search/ file is this i."""
+    return newest_first(p for p in postmortems if is_indexed(p))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the metadata index: row i's value is codes[i*width:(i+1)*width], in base 91 (ALPHABET)."""
+
+    width: int
+    codes: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"width": self.width, "codes": self.codes}
+
+
+def encode(values: Sequence[int]) -> Column:
+    """Non-negative ints as a fixed-width base-91 string (width 1 below 91)."""
+    width = 1
+    while len(ALPHABET) ** width <= max(values, default=0):
+        width += 1
+    digits = []
+    for value in values:
+        for power in range(width - 1, -1, -1):
+            digits.append(ALPHABET[value // len(ALPHABET) ** power % len(ALPHABET)])
+    return Column(width, "".join(digits))
+
+
 def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today, url_of: UrlOf) -> str:
-    """`search/incidents.json`: {version, facets, columns, incidents}.
+    """`search/incidents.json`: {version, rows, chunk, facets, columns}: what filtering, counting and sorting need.
 
     `facets` maps a facet to its values as [slug, title] pairs (taxonomy facets in taxonomy order, every value;
-    services and tags alphabetically, the values in use); a row holds positions in those lists (-1: none;
-    `contributing` indexes `cause`). Rows are newest first; `url` is site-relative. Compact on purpose: at
-    5,000 postmortems the explorer loads this file instead of Pagefind's filter index.
+    services and tags alphabetically, the values in use; years newest first). `columns` maps a column to
+    {width, codes} (`Column`): a facet column holds 1 + the value's position (0: none); a list column
+    (contributing, service, tag) also has `lengths`, the number of values of each row, its codes those values
+    one after another; `open` and `overdue` hold counts. Rows are newest first, so "newest" is row order.
+    Titles, URLs and dates are not here: they are in `search/rows/K.json` (`row_chunks`), fetched only for the
+    rows on screen. At 5,000 postmortems this file is 97 KB, where one JSON row per incident was 876 KB.
     """
-    rows = newest_first(p for p in postmortems if is_indexed(p))
+    rows = indexed_rows(postmortems)
     facets: dict[str, list[list[str]]] = {
         "severity": [[e.slug, e.title] for e in taxonomy.section("severities")],
         "cause": [[e.slug, e.title] for e in taxonomy.section("causes")],
@@ -125,44 +154,77 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "status": [[s, STATUS_TITLES[s]] for s in ("published", "in-review")],
         "trigger": [[e.slug, e.title] for e in taxonomy.section("triggers")],
         "detection": [[e.slug, e.title] for e in taxonomy.section("detection")],
+        "year": [[y, y] for y in sorted({str(p.date.year) for p in rows}, reverse=True)],
     }
     position = {name: {slug: i for i, (slug, _) in enumerate(values)} for name, values in facets.items()}
+    list_of = {"contributing": "cause"}
 
-    def at(name: str, slug: str | None) -> int:
-        return -1 if slug is None else position[name].get(slug, -1)
+    def code(name: str, slug: str | None) -> int:
+        found = None if slug is None else position[list_of.get(name, name)].get(slug)
+        return 0 if found is None else found + 1
 
-    incidents = []
+    singles: dict[str, list[int]] = {name: [] for name in SINGLE_COLUMNS}
+    lists: dict[str, list[list[int]]] = {name: [] for name in LIST_COLUMNS}
+    numbers: dict[str, list[int]] = {name: [] for name in NUMBER_COLUMNS}
     for p in rows:
+        for name, value in (
+            ("severity", p.severity),
+            ("cause", p.cause),
+            ("status", p.status),
+            ("trigger", p.trigger),
+            ("detection", p.detection),
+            ("year", str(p.date.year)),
+        ):
+            singles[name].append(code(name, value))
+        for name, many in (("contributing", p.contributing), ("service", p.services), ("tag", p.tags)):
+            lists[name].append([code(name, value) for value in many])
         open_items = p.open_action_items
-        incidents.append(
-            [
-                url_of(p.src_uri),
-                p.title,
-                p.date.isoformat(),
-                at("severity", p.severity),
-                at("cause", p.cause),
-                [at("cause", c) for c in p.contributing],
-                [at("service", s) for s in p.services],
-                [at("tag", t) for t in p.tags],
-                at("status", p.status),
-                at("trigger", p.trigger),
-                at("detection", p.detection),
-                len(open_items),
-                sum(item.is_overdue(today) for item in open_items),
-            ]
-        )
-    document = {"version": INDEX_VERSION, "facets": facets, "columns": list(COLUMNS), "incidents": incidents}
+        numbers["open"].append(len(open_items))
+        numbers["overdue"].append(sum(item.is_overdue(today) for item in open_items))
+    columns: dict[str, dict[str, object]] = {}
+    for name, values in singles.items():
+        columns[name] = encode(values).as_json()
+    for name, rows_values in lists.items():
+        columns[name] = {
+            **encode([v for row in rows_values for v in row]).as_json(),
+            "lengths": encode([len(row) for row in rows_values]).as_json(),
+        }
+    for name, values in numbers.items():
+        columns[name] = encode(values).as_json()
+    document = {"version": INDEX_VERSION, "rows": len(rows), "chunk": ROW_CHUNK, "facets": facets, "columns": columns}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def row_chunks(postmortems: Iterable[Postmortem], url_of: UrlOf) -> list[str]:
+    """`search/rows/K.json`, K = 0, 1, ...: rows K*ROW_CHUNK onwards of the metadata index as [url, title, date]
+    (url site-relative), what a result shows beyond its facets."""
+    rows = [[url_of(p.src_uri), p.title, p.date.isoformat()] for p in indexed_rows(postmortems)]
+    return [
+        json.dumps(rows[start : start + ROW_CHUNK], ensure_ascii=False, separators=(",", ":"))
+        for start in range(0, len(rows), ROW_CHUNK)
+    ]
 
 
 def index_urls(postmortems: Iterable[Postmortem], url_of: UrlOf) -> list[str]:
     """The URLs of the metadata index's rows, in its order (to line Pagefind's page ids up with them)."""
-    return [url_of(p.src_uri) for p in newest_first(p for p in postmortems if is_indexed(p))]
+    return [url_of(p.src_uri) for p in indexed_rows(postmortems)]
 
 
 def pagefind_ids(row_urls: Sequence[str], ids_by_url: dict[str, str]) -> str:
-    """`search/pagefind-ids.json`: Pagefind's page id of each row of the metadata index (null if it has none)."""
-    return json.dumps([ids_by_url.get(pagefind_url(url)) for url in row_urls], separators=(",", ":"))
+    """`search/pagefind-ids.json`: Pagefind's page id of each row of the metadata index, as {prefix, width, ids}.
+
+    Pagefind's ids share a prefix and a length (`en_` and 7 hex digits), so row i's id is prefix +
+    ids[i*width:(i+1)*width], spaces for a row Pagefind has no page for: 35 KB at 5,000 rows instead of 63 KB
+    as a JSON list. Ids of other shapes are written as a list (null: none), which the explorer reads too.
+    """
+    row_ids = [ids_by_url.get(pagefind_url(url)) for url in row_urls]
+    present = [i for i in row_ids if i]
+    prefix = os.path.commonprefix(present) if present else ""
+    width = len(present[0]) - len(prefix) if present else 0
+    if not present or any(len(i) != len(prefix) + width or " " in i for i in present) or width == 0:
+        return json.dumps(row_ids, separators=(",", ":"))
+    ids = "".join(i[len(prefix) :] if i else " " * width for i in row_ids)
+    return json.dumps({"prefix": prefix, "width": width, "ids": ids}, separators=(",", ":"))
 
 
 def pagefind_url(url: str) -> str:

@@ -1,11 +1,14 @@
 /* pmkb: the incident explorer (/search/).
  *
- * Facets, counts, sorting and paging run on the metadata index the build writes (search/incidents.json: every
- * listed postmortem as one compact row), so filtering without text never waits for the network. Text goes to
- * Pagefind, whose matches are mapped to those rows through search/pagefind-ids.json (row i is Pagefind's page
- * pagefind-ids[i]) and intersected with the filters. The state lives in the URL: q, cause, contributing,
- * severity, service, tag, year, status, trigger, detection, actions and sort; a repeated parameter is OR within
- * its facet, different parameters are AND.
+ * Facets, counts, sorting and paging run on the metadata index the build writes (search/incidents.json: per
+ * facet a value list and one small code per listed postmortem, about 40 KB at 5,000), so filtering without text
+ * never waits for Pagefind or a big file. What a result shows beyond its facets comes from where it is cheapest:
+ * for a text match, Pagefind's own fragment of the page (title, URL, date and the excerpt, fetched anyway); for a
+ * filter-only result, search/rows/K.json, the chunk of rows it is in. Only the first rows of a page are fetched
+ * at once; the others when they scroll into view. Text goes to Pagefind, whose matches are mapped to rows through
+ * search/pagefind-ids.json (row i is Pagefind's page prefix + ids[i]) and intersected with the filters. The state
+ * lives in the URL: q, cause, contributing, severity, service, tag, year, status, trigger, detection, actions and
+ * sort; a repeated parameter is OR within its facet, different parameters are AND.
  *
  * Plain script, no build step; needs pmkb-search.js (window.pmkbSearch), which every page loads before it.
  */
@@ -18,14 +21,14 @@
   var el = S.el;
 
   // Facets in the order the sidebar shows them. `column`: the metadata column; `list`: the facet whose values
-  // the column indexes; `many`: the column holds a list.
+  // the column indexes; `many`: a list column.
   var FACETS = [
     { name: "severity", title: "Severity", column: "severity", list: "severity" },
     { name: "cause", title: "Primary cause", column: "cause", list: "cause" },
     { name: "contributing", title: "Contributing cause", column: "contributing", list: "cause", many: true },
     { name: "service", title: "Service", column: "service", list: "service", many: true, free: true },
     { name: "tag", title: "Tag", column: "tag", list: "tag", many: true, free: true },
-    { name: "year", title: "Year", column: "date", year: true },
+    { name: "year", title: "Year", column: "year", list: "year", year: true },
     { name: "status", title: "Status", column: "status", list: "status" },
     { name: "actions", title: "Action items", actions: true },
     { name: "trigger", title: "Trigger", column: "trigger", list: "trigger" },
@@ -36,11 +39,18 @@
   var ACTIONS = [["open", "Has open action items"], ["overdue", "Has overdue action items"]];
   var SORTS = [["relevance", "Relevance"], ["newest", "Newest first"], ["oldest", "Oldest first"], ["severity", "Most severe first"]];
   var PAGE = 50;
+  var EAGER = 12; // rows of a page whose details are fetched at once (about a screen); the rest as they scroll in
   var COLLAPSED = 8;
+  var ALPHABET = (function () {
+    var out = "";
+    for (var c = 35; c < 127; c++) if (c !== 92) out += String.fromCharCode(c);
+    return out;
+  })();
 
   var data = null; // the metadata index
-  var rows = []; // its incidents, decoded
-  var col = {};
+  var count = 0; // its rows
+  var columns = {}; // name -> Int32Array (one value per row) or {offsets, values} (list columns)
+  var chunks = {}; // row chunk number -> Promise of its rows ([url, title, date])
   var ids = null; // Pagefind page id -> row index, once loaded
   var state = { q: "", filters: {}, sort: "" };
   var textHits = null; // {q, scores: Map(row -> score), results: Pagefind results by row} for state.q
@@ -174,7 +184,7 @@
   function expand(term) {
     var f = FACET[term.field];
     var value = term.value;
-    if (!data || !f.list) return [value];
+    if (!data || !f.list || f.year) return [value];
     var values = data.facets[f.list].map(function (v) { return v[0]; });
     var range = /^([^.]+)\.\.([^.]+)$/.exec(value);
     if (range) {
@@ -193,13 +203,49 @@
 
   // -- matching ------------------------------------------------------------------------------------------------
 
-  function decode() {
-    data.columns.forEach(function (name, i) { col[name] = i; });
-    rows = data.incidents;
+  function fetchJson(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
   }
 
-  function yearOf(row) {
-    return +row[col.date].slice(0, 4);
+  /* A column's base-91 codes (search/incidents.json) as one int per code. */
+  function decodeInts(column) {
+    var width = column.width;
+    var codes = column.codes;
+    var out = new Int32Array(codes.length / width);
+    for (var i = 0, at = 0; i < out.length; i++) {
+      var value = 0;
+      for (var d = 0; d < width; d++) value = value * 91 + ALPHABET.indexOf(codes.charAt(at++));
+      out[i] = value;
+    }
+    return out;
+  }
+
+  function decode() {
+    count = data.rows;
+    positions = {};
+    Object.keys(data.columns).forEach(function (name) {
+      var column = data.columns[name];
+      if (!column.lengths) {
+        columns[name] = decodeInts(column);
+        return;
+      }
+      var lengths = decodeInts(column.lengths);
+      var offsets = new Int32Array(lengths.length + 1);
+      for (var i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i] + lengths[i];
+      columns[name] = { offsets: offsets, values: decodeInts(column) };
+    });
+  }
+
+  /* Row r's positions in facet f's value list (facet columns hold position + 1; 0 is none). */
+  function positionsOf(r, f) {
+    var column = columns[f.column];
+    if (!f.many) return column[r] ? [column[r] - 1] : [];
+    var out = [];
+    for (var i = column.offsets[r]; i < column.offsets[r + 1]; i++) out.push(column.values[i] - 1);
+    return out;
   }
 
   function yearMatches(year, value) {
@@ -208,64 +254,83 @@
     return (!parts[0] || year >= +parts[0]) && (!parts[1] || year <= +parts[1]);
   }
 
-  /* Does `row` pass facet f's filter (values: canonical values selected)? */
-  function passes(row, f, values) {
-    if (!values || !values.length) return true;
-    if (f.year) {
-      var year = yearOf(row);
-      return values.some(function (v) { return yearMatches(year, v); });
-    }
+  /* Facet f's selected values as a test on a row: for a listed facet, which value positions pass. */
+  function selection(f, values) {
     if (f.actions) {
-      return values.some(function (v) { return v === "open" ? row[col.open] > 0 : row[col.overdue] > 0; });
+      return { actions: values };
     }
-    var list = data.facets[f.list];
-    var cell = row[col[f.column]];
-    var cells = f.many ? cell : [cell];
-    for (var i = 0; i < cells.length; i++) {
-      if (cells[i] >= 0 && values.indexOf(list[cells[i]][0]) >= 0) return true;
+    var wanted = new Uint8Array(data.facets[f.list].length);
+    data.facets[f.list].forEach(function (v, i) {
+      wanted[i] = f.year
+        ? values.some(function (value) { return yearMatches(+v[0], value); }) ? 1 : 0
+        : values.indexOf(v[0]) >= 0 ? 1 : 0;
+    });
+    return { wanted: wanted };
+  }
+
+  function passes(r, f, test) {
+    if (f.actions) {
+      return test.actions.some(function (v) { return v === "open" ? columns.open[r] > 0 : columns.overdue[r] > 0; });
+    }
+    var column = columns[f.column];
+    if (!f.many) return column[r] > 0 && test.wanted[column[r] - 1] === 1;
+    for (var i = column.offsets[r]; i < column.offsets[r + 1]; i++) {
+      if (test.wanted[column.values[i] - 1] === 1) return true;
     }
     return false;
   }
 
   /* The rows that match, and for each facet the count of each value among the rows that match every other
-   * facet (the number a click on that value would give, OR-ing within the facet). */
+   * facet (the number a click on that value would give, OR-ing within the facet). Counts are by value
+   * position (actions: [open, overdue]). */
   function evaluate() {
     var active = FACETS.filter(function (f) { return (state.filters[f.name] || []).length; });
+    var tests = active.map(function (f) { return selection(f, state.filters[f.name]); });
     var counts = {};
-    FACETS.forEach(function (f) { counts[f.name] = {}; });
+    FACETS.forEach(function (f) {
+      counts[f.name] = new Int32Array(f.actions ? 2 : data.facets[f.list].length);
+    });
     var matched = [];
-    for (var r = 0; r < rows.length; r++) {
+    for (var r = 0; r < count; r++) {
       if (textHits && !textHits.scores.has(r)) continue;
-      var row = rows[r];
       var failed = null;
       var failures = 0;
       for (var a = 0; a < active.length && failures < 2; a++) {
-        if (!passes(row, active[a], state.filters[active[a].name])) {
+        if (!passes(r, active[a], tests[a])) {
           failed = active[a];
           failures++;
         }
       }
       if (failures > 1) continue;
       if (failures === 0) matched.push(r);
-      FACETS.forEach(function (f) {
-        if (failed && failed !== f) return;
-        valuesOf(row, f).forEach(function (v) { counts[f.name][v] = (counts[f.name][v] || 0) + 1; });
-      });
+      for (var k = 0; k < FACETS.length; k++) {
+        var f = FACETS[k];
+        if (failed && failed !== f) continue;
+        var tally = counts[f.name];
+        if (f.actions) {
+          if (columns.open[r] > 0) tally[0]++;
+          if (columns.overdue[r] > 0) tally[1]++;
+          continue;
+        }
+        var column = columns[f.column];
+        if (!f.many) {
+          if (column[r]) tally[column[r] - 1]++;
+          continue;
+        }
+        for (var i = column.offsets[r]; i < column.offsets[r + 1]; i++) tally[column.values[i] - 1]++;
+      }
     }
     return { matched: sortRows(matched), counts: counts };
   }
 
-  function valuesOf(row, f) {
-    if (f.year) return [String(yearOf(row))];
-    if (f.actions) {
-      var out = [];
-      if (row[col.open] > 0) out.push("open");
-      if (row[col.overdue] > 0) out.push("overdue");
-      return out;
+  var positions = {}; // facet list -> Map(slug -> position)
+
+  function positionOf(f, value) {
+    if (!positions[f.list]) {
+      positions[f.list] = new Map(data.facets[f.list].map(function (v, i) { return [v[0], i]; }));
     }
-    var cell = row[col[f.column]];
-    var list = data.facets[f.list];
-    return (f.many ? cell : [cell]).filter(function (i) { return i >= 0; }).map(function (i) { return list[i][0]; });
+    var at = positions[f.list].get(value);
+    return at === undefined ? -1 : at;
   }
 
   function effectiveSort() {
@@ -273,37 +338,62 @@
     return textHits ? "relevance" : "newest";
   }
 
+  // Rows are newest first (ties in the build's order), so "newest" is row order and "oldest" its reverse.
   function sortRows(matched) {
     var sort = effectiveSort();
-    var date = col.date;
-    function newest(a, b) {
-      var x = rows[a][date], y = rows[b][date];
-      return x < y ? 1 : x > y ? -1 : a - b;
-    }
-    if (sort === "oldest") return matched.sort(function (a, b) { return -newest(a, b); });
+    if (sort === "oldest") return matched.reverse();
     if (sort === "severity") {
-      return matched.sort(function (a, b) { return rows[a][col.severity] - rows[b][col.severity] || newest(a, b); });
+      var severity = columns.severity;
+      return matched.sort(function (a, b) { return (severity[a] || 1e9) - (severity[b] || 1e9) || a - b; });
     }
     if (sort === "relevance" && textHits) {
-      return matched.sort(function (a, b) { return textHits.scores.get(b) - textHits.scores.get(a) || newest(a, b); });
+      return matched.sort(function (a, b) { return textHits.scores.get(b) - textHits.scores.get(a) || a - b; });
     }
-    return matched.sort(newest);
+    return matched;
   }
 
-  // -- Pagefind ------------------------------------------------------------------------------------------------
+  // -- Pagefind and the row chunks -----------------------------------------------------------------------------
 
   function loadIds() {
-    if (ids) return Promise.resolve(ids);
-    return fetch(app.getAttribute("data-ids"))
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (list) {
-        ids = new Map();
-        list.forEach(function (id, row) { if (id) ids.set(id, row); });
-        return ids;
+    if (!ids) {
+      ids = fetchJson(app.getAttribute("data-ids")).then(function (found) {
+        var map = new Map();
+        if (Array.isArray(found)) {
+          found.forEach(function (id, row) { if (id) map.set(id, row); });
+        } else {
+          for (var row = 0, at = 0; at < found.ids.length; row++, at += found.width) {
+            var id = found.ids.slice(at, at + found.width);
+            if (id.trim()) map.set(found.prefix + id, row);
+          }
+        }
+        return map;
       });
+      ids.catch(function () { ids = null; });
+    }
+    return ids;
+  }
+
+  function loadChunk(number) {
+    if (!chunks[number]) {
+      chunks[number] = fetchJson(app.getAttribute("data-rows") + number + ".json");
+      chunks[number].catch(function () { delete chunks[number]; });
+    }
+    return chunks[number];
+  }
+
+  /* What row r shows beyond its facets: {url (absolute), title, date, excerpt (Pagefind's, or none)}. */
+  function detailsOf(r) {
+    var result = textHits && textHits.results.get(r);
+    if (result) {
+      return result.data().then(function (d) {
+        var meta = d.meta || {};
+        return { url: new URL(d.url, location.href).href, title: meta.title || d.url, date: meta.date || "", excerpt: d.excerpt };
+      });
+    }
+    return loadChunk(Math.floor(r / data.chunk)).then(function (rows) {
+      var row = rows[r % data.chunk];
+      return { url: new URL(row[0], S.root).href, title: row[1], date: row[2], excerpt: null };
+    });
   }
 
   function runText(mine) {
@@ -315,13 +405,17 @@
     if (textHits && textHits.q === q) return Promise.resolve(true);
     summary.textContent = "Searching\u2026";
     return Promise.all([S.loadPagefind(), loadIds()])
-      .then(function (loaded) { return loaded[0].search(q); })
-      .then(function (response) {
+      .then(function (loaded) {
+        return loaded[0].search(q).then(function (response) {
+          return [response, loaded[1]];
+        });
+      })
+      .then(function (found) {
         if (mine !== sequence) return false;
         var scores = new Map();
         var results = new Map();
-        response.results.forEach(function (result) {
-          var row = ids.get(result.id);
+        found[0].results.forEach(function (result) {
+          var row = found[1].get(result.id);
           if (row !== undefined) {
             scores.set(row, result.score);
             results.set(row, result);
@@ -337,21 +431,15 @@
   function label(f, value) {
     if (f.year) return value.indexOf("..") >= 0 ? value.replace("..", "\u2013") : value;
     if (f.actions) return ACTIONS.filter(function (a) { return a[0] === value; })[0][1];
-    var found = data.facets[f.list].filter(function (v) { return v[0] === value; })[0];
-    return found ? found[1] : value;
+    var at = positionOf(f, value);
+    return at < 0 ? value : data.facets[f.list][at][1];
   }
 
+  /* Facet f's values in the order the sidebar lists them, each as {value, n: its count}. */
   function facetValues(f, counts) {
-    if (f.actions) return ACTIONS.map(function (a) { return a[0]; });
-    if (f.year) {
-      var years = {};
-      rows.forEach(function (row) { years[yearOf(row)] = true; });
-      return Object.keys(years).sort().reverse();
-    }
-    var values = data.facets[f.list].map(function (v) { return v[0]; });
-    if (f.free) {
-      values = values.slice().sort(function (a, b) { return (counts[b] || 0) - (counts[a] || 0) || (a < b ? -1 : 1); });
-    }
+    if (f.actions) return ACTIONS.map(function (a, i) { return { value: a[0], n: counts[i] }; });
+    var values = data.facets[f.list].map(function (v, i) { return { value: v[0], n: counts[i] }; });
+    if (f.free) values.sort(function (a, b) { return b.n - a.n || (a.value < b.value ? -1 : 1); });
     return values;
   }
 
@@ -366,15 +454,16 @@
       set.append(el("legend", "pmkb-facet__title", f.title));
       var listNode = el("ul", "pmkb-facet__values");
       var hidden = 0;
-      values.forEach(function (value, index) {
-        var count = counts[f.name][value] || 0;
+      values.forEach(function (entry, index) {
+        var value = entry.value;
+        var n = entry.n;
         var isSelected = selected.indexOf(value) >= 0;
-        if (f.free && !count && !isSelected) return;
+        if (f.free && !n && !isSelected) return;
         if (!expanded[f.name] && index >= COLLAPSED && !isSelected) {
           hidden++;
           return;
         }
-        var item = el("li", "pmkb-facet__value" + (count ? "" : " pmkb-facet__value--empty"));
+        var item = el("li", "pmkb-facet__value" + (n ? "" : " pmkb-facet__value--empty"));
         var box = el("input");
         box.type = "checkbox";
         box.id = "pmkb-f-" + f.name + "-" + index;
@@ -387,7 +476,7 @@
         text.htmlFor = box.id;
         if (f.name === "severity") text.append(S.severityChip(value), " ", el("span", null, label(f, value)));
         else text.append(el("span", null, label(f, value)));
-        text.append(" ", el("span", "pmkb-count", count));
+        text.append(" ", el("span", "pmkb-count", n));
         item.append(box, text);
         listNode.append(item);
       });
@@ -432,49 +521,65 @@
     }
   }
 
+  /* Row r as a list item: its facets at once; its title, link, date and excerpt when `fill` has them. */
   function renderRow(r) {
-    var row = rows[r];
-    var item = el("li", "pmkb-result");
-    var link = el("a", "pmkb-result__title", row[col.title]);
-    link.href = new URL(row[col.url], S.root).href;
+    var item = el("li", "pmkb-result pmkb-result--pending");
+    var link = el("a", "pmkb-result__title", "\u2026");
     item.append(link);
     var facts = el("div", "pmkb-result__facts");
-    var time = el("time", "pmkb-result__date", row[col.date]);
-    time.dateTime = row[col.date];
-    var severity = data.facets.severity[row[col.severity]];
-    var cause = data.facets.cause[row[col.cause]];
-    facts.append(time, " ", S.severityChip(severity[0]), " ", el("span", "pmkb-result__cause", cause[1]));
-    var services = row[col.service].map(function (i) { return data.facets.service[i][1]; });
+    var time = el("time", "pmkb-result__date");
+    var severity = data.facets.severity[columns.severity[r] - 1];
+    var cause = data.facets.cause[columns.cause[r] - 1];
+    facts.append(time);
+    if (severity) facts.append(" ", S.severityChip(severity[0]));
+    if (cause) facts.append(" ", el("span", "pmkb-result__cause", cause[1]));
+    var services = positionsOf(r, FACET.service).map(function (i) { return data.facets.service[i][1]; });
     if (services.length) facts.append(" ", el("span", "pmkb-result__services", services.join(", ")));
-    var status = data.facets.status[row[col.status]];
-    if (status[0] !== "published") facts.append(" ", el("span", "pmkb-badge pmkb-badge--" + status[0], status[1]));
-    if (row[col.overdue]) facts.append(" ", el("span", "pmkb-result__overdue", row[col.overdue] + " overdue"));
-    else if (row[col.open]) facts.append(" ", el("span", "pmkb-result__open", row[col.open] + " open"));
+    var status = data.facets.status[columns.status[r] - 1];
+    if (status && status[0] !== "published") facts.append(" ", el("span", "pmkb-badge pmkb-badge--" + status[0], status[1]));
+    if (columns.overdue[r]) facts.append(" ", el("span", "pmkb-result__overdue", columns.overdue[r] + " overdue"));
+    else if (columns.open[r]) facts.append(" ", el("span", "pmkb-result__open", columns.open[r] + " open"));
     item.append(facts);
-    var result = textHits && textHits.results.get(r);
-    if (result) {
-      // Each excerpt is a Pagefind fragment (a few KB): fetched when its row scrolls into view, not for all rows.
-      var excerpt = el("p", "pmkb-excerpt pmkb-excerpt--loading", "\u2026");
-      excerpt.pmkbLoad = function () {
-        result.data().then(function (d) {
-          excerpt.replaceWith(S.excerptNode(d.excerpt));
-        }, function () { excerpt.remove(); });
-      };
-      item.append(excerpt);
-      if (excerptObserver) excerptObserver.observe(excerpt);
-      else excerpt.pmkbLoad();
-    }
+    item.pmkbFill = function () {
+      item.pmkbFill = null;
+      item.pmkbFilled = detailsOf(r).then(function (details) {
+        link.textContent = details.title;
+        link.href = details.url;
+        time.textContent = details.date;
+        time.dateTime = details.date;
+        if (details.excerpt !== null) item.append(S.excerptNode(details.excerpt));
+        item.classList.remove("pmkb-result--pending");
+      }, function () {
+        link.textContent = "(this incident could not be loaded)";
+        item.classList.remove("pmkb-result--pending");
+      });
+      return item.pmkbFilled;
+    };
     return item;
   }
 
-  var excerptObserver = "IntersectionObserver" in window
+  /* Fill the first `eager` items now, the others when they come near the screen; resolves when the first are. */
+  function fillRows(items, eager) {
+    var now = [];
+    items.forEach(function (item, i) {
+      if (i < eager || !rowObserver) now.push(item.pmkbFill());
+      else rowObserver.observe(item);
+    });
+    return Promise.all(now);
+  }
+
+  var rowObserver = "IntersectionObserver" in window
     ? new IntersectionObserver(function (entries) {
         entries.forEach(function (entry) {
           if (!entry.isIntersecting) return;
-          excerptObserver.unobserve(entry.target);
-          entry.target.pmkbLoad();
+          // The rows above it too: a jump (End, a long scroll) passes rows that were never near the screen.
+          for (var item = entry.target; item; item = item.previousElementSibling) {
+            if (!item.pmkbFill) break;
+            rowObserver.unobserve(item);
+            item.pmkbFill();
+          }
         });
-      }, { rootMargin: "200px" })
+      }, { rootMargin: "400px" })
     : null;
 
   var lastMatched = [];
@@ -493,11 +598,13 @@
     var filtered = FACETS.some(function (f) { return (state.filters[f.name] || []).length; });
     summary.textContent = n === 0
       ? "No incidents match" + (state.q ? " \u201c" + state.q.trim() + "\u201d" : "") + (filtered ? " with these filters" : "") + "."
-      : n + " incident" + (n === 1 ? "" : "s") + (filtered || state.q ? " of " + rows.length : "");
-    list.replaceChildren.apply(list, out.matched.slice(0, shown).map(renderRow));
+      : n + " incident" + (n === 1 ? "" : "s") + (filtered || state.q ? " of " + count : "");
+    if (rowObserver) rowObserver.disconnect();
+    var items = out.matched.slice(0, shown).map(renderRow);
+    list.replaceChildren.apply(list, items);
     more.hidden = n <= shown;
     more.textContent = "Show " + Math.min(PAGE, n - shown) + " more";
-    app.setAttribute("aria-busy", "false");
+    return fillRows(items, EAGER);
   }
 
   // -- events --------------------------------------------------------------------------------------------------
@@ -511,14 +618,19 @@
     writeUrl(push);
     var mine = ++sequence;
     app.setAttribute("aria-busy", "true");
-    return runText(mine).then(function (current) {
-      if (current && mine === sequence) render();
-    }, function () {
-      if (mine !== sequence) return;
-      textHits = null;
-      notes.push("Text search is not available: the search index could not be loaded.");
-      render();
-    });
+    function settle() {
+      if (mine === sequence) app.setAttribute("aria-busy", "false");
+    }
+    return runText(mine)
+      .then(function (current) {
+        if (current && mine === sequence) return render();
+      }, function () {
+        if (mine !== sequence) return;
+        textHits = null;
+        notes.push("Text search is not available: the search index could not be loaded.");
+        return render();
+      })
+      .then(settle, settle);
   }
 
   function toggle(name, value, on) {
@@ -547,11 +659,14 @@
   more.addEventListener("click", function () {
     var first = shown;
     shown += PAGE;
-    lastMatched.slice(first, shown).forEach(function (r) { list.append(renderRow(r)); });
+    var items = lastMatched.slice(first, shown).map(renderRow);
+    list.append.apply(list, items);
     more.hidden = lastMatched.length <= shown;
     more.textContent = "Show " + Math.min(PAGE, lastMatched.length - shown) + " more";
-    var next = list.children[first];
-    if (next) next.querySelector("a").focus();
+    fillRows(items, EAGER);
+    if (items[0]) {
+      items[0].pmkbFilled.then(function () { items[0].querySelector("a").focus(); });
+    }
   });
   window.addEventListener("popstate", function () {
     notes = [];
@@ -566,14 +681,13 @@
   state = readUrl();
   input.value = state.q;
   if (state.q.trim()) {
-    S.loadPagefind().catch(function () {}); // in parallel with the metadata index
+    // In parallel with the metadata index: Pagefind's script, its index chunks for the words, the id map.
+    S.loadPagefind().then(function (pagefind) {
+      return pagefind.preload ? pagefind.preload(state.q.trim()) : null;
+    }).catch(function () {});
     loadIds().catch(function () {});
   }
-  fetch(app.getAttribute("data-index"))
-    .then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    })
+  fetchJson(app.getAttribute("data-index"))
     .then(function (json) {
       data = json;
       decode();
