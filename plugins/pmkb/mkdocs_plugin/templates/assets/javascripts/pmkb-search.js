@@ -342,6 +342,17 @@
     });
   }
 
+  // The explorer opened with a query: Pagefind starts loading its files for the words now, before the explorer's
+  // own script runs (it is deferred to the end of parsing).
+  if (document.getElementById("pmkb-explorer")) {
+    var words = parseQuery(new URLSearchParams(location.search).get("q") || "").text;
+    if (words) {
+      loadPagefind()
+        .then(function (pagefind) { return pagefind.preload(words); })
+        .catch(function () {});
+    }
+  }
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", headerBox);
   else headerBox();
 })();
