@@ -84,11 +84,19 @@ def test_row_chunks_hold_url_title_and_date_in_index_order(catalog):  # noqa: F8
     assert chunks[0][2][2] == "2023-11-20"
 
 
-def test_pagefind_ids_are_one_string_of_fixed_width_ids_with_gaps():
-    urls = ["2024/a/", "2023/b/", "2022/c/"]
-    written = json.loads(pagefind_ids(urls, {"/2024/a/": "en_1234567", "/2022/c/": "en_89abcde"}))
-    assert written["width"] * 3 == len(written["ids"])
-    ids = [written["ids"][i : i + written["width"]] for i in range(0, len(written["ids"]), written["width"])]
-    assert [written["prefix"] + i if i.strip() else None for i in ids] == ["en_1234567", None, "en_89abcde"]
-    # Ids of another shape stay a list.
-    assert json.loads(pagefind_ids(urls[:2], {"/2024/a/": "x1", "/2023/b/": "longer"})) == ["x1", "longer"]
+def test_pagefind_ids_are_one_string_of_words_after_their_common_prefix():
+    urls = ["2024/a/", "2023/b/", "2022/c/", "2021/d/"]
+    ids = {"/2024/a/": "en_1234567", "/2022/c/": "en_89abcde", "/2021/d/": "en_89abcde0"}  # a collision's 8 digits
+    written = json.loads(pagefind_ids(urls, ids))
+    words = written["ids"].split(" ")
+    assert [written["prefix"] + word if word else None for word in words] == [
+        "en_1234567",
+        None,
+        "en_89abcde",
+        "en_89abcde0",
+    ]
+    # One id alone keeps a character after the prefix: an empty word is never a present id.
+    alone = json.loads(pagefind_ids(urls[:1], {"/2024/a/": "en_1234567"}))
+    assert alone["ids"] and alone["prefix"] + alone["ids"] == "en_1234567"
+    # Ids with a space stay a list.
+    assert json.loads(pagefind_ids(urls[:2], {"/2024/a/": "x 1", "/2023/b/": "y"})) == ["x 1", "y"]

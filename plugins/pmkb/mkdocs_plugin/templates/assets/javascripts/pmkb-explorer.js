@@ -1,14 +1,14 @@
 /* pmkb: the incident explorer (/search/).
  *
  * Facets, counts, sorting and paging run on the metadata index the build writes (search/incidents.json: per
- * facet a value list and one small code per listed postmortem, about 40 KB at 5,000), so filtering without text
+ * facet a value list and one small code per listed postmortem, 97 KB at 5,000), so filtering without text
  * never waits for Pagefind or a big file. What a result shows beyond its facets comes from where it is cheapest:
  * for a text match, Pagefind's own fragment of the page (title, URL, date and the excerpt, fetched anyway); for a
  * filter-only result, search/rows/K.json, the chunk of rows it is in. Only the first rows of a page are fetched
  * at once; the others when they scroll into view. Text goes to Pagefind, whose matches are mapped to rows through
- * search/pagefind-ids.json (row i is Pagefind's page prefix + ids[i]) and intersected with the filters. The state
- * lives in the URL: q, cause, contributing, severity, service, tag, year, status, trigger, detection, actions and
- * sort; a repeated parameter is OR within its facet, different parameters are AND.
+ * search/pagefind-ids.json (row i is Pagefind's page prefix + the i-th word of ids) and intersected with the
+ * filters. The state lives in the URL: q, cause, contributing, severity, service, tag, year, status, trigger,
+ * detection, actions and sort; a repeated parameter is OR within its facet, different parameters are AND.
  *
  * Plain script, no build step; needs pmkb-search.js (window.pmkbSearch), which every page loads before it.
  */
@@ -361,10 +361,7 @@
         if (Array.isArray(found)) {
           found.forEach(function (id, row) { if (id) map.set(id, row); });
         } else {
-          for (var row = 0, at = 0; at < found.ids.length; row++, at += found.width) {
-            var id = found.ids.slice(at, at + found.width);
-            if (id.trim()) map.set(found.prefix + id, row);
-          }
+          found.ids.split(" ").forEach(function (id, row) { if (id) map.set(found.prefix + id, row); });
         }
         return map;
       });
