@@ -77,8 +77,10 @@ def test_metadata_index_holds_every_facet_of_every_listed_postmortem_newest_firs
 
 def test_row_chunks_hold_url_title_and_date_in_index_order(catalog):  # noqa: F811
     listed = list(catalog.listed(False))
-    chunks = [json.loads(chunk) for chunk in row_chunks(listed, url_of)]
-    assert len(chunks) == 1 and len(chunks[0]) <= ROW_CHUNK
+    written = row_chunks(listed, url_of)
+    assert list(written) == ["search/rows/0.json"]
+    chunks = [json.loads(chunk) for chunk in written.values()]
+    assert len(chunks[0]) <= ROW_CHUNK
     assert [row[0] for row in chunks[0]] == [url_of(p.src_uri) for p in indexed_rows(listed)]
     assert chunks[0][1][1] == 'Cache <stampede> & "retries" take down checkout — café'  # text, as written
     assert chunks[0][2][2] == "2023-11-20"

@@ -17,11 +17,11 @@ import pytest
 from conftest import KB, front_matter, render_postmortem
 from pmkb.core.catalog import DEFAULT_PAGE_DIRS, RESERVED_NAMES, Catalog, FileChecker, build_catalog, discover
 from pmkb.core.taxonomy import default_taxonomy
-from pmkb.site.explorer import PAGEFIND_FOLDER
+from pmkb.site.explorer import PAGEFIND_FOLDER, ROW_CHUNK, row_chunk_names
 from pmkb.site.exports import action_items_json, postmortems_json
 from pmkb.site.facets import CAUSES, SERVICES, SEVERITIES, TAGS, YEARS, facet_values
 from pmkb.site.guide import GuideView
-from pmkb.site.pages import EXPORT_NAMES, TEMPLATES, PageRecord, build_site, export_files
+from pmkb.site.pages import EXPORT_NAMES, TEMPLATES, PageRecord, build_site, export_files, export_names
 from pmkb.site.views import (
     ActionItemsView,
     FacetIndexView,
@@ -499,6 +499,19 @@ def test_every_generated_url_is_reserved_so_no_postmortem_can_collide(site) -> N
     assert tops | exports | {PAGEFIND_FOLDER} == set(RESERVED_NAMES)
 
 
+def test_the_export_names_are_known_before_the_exports_are_made(catalog: Catalog) -> None:
+    for drafts in (False, True):
+        names = export_names(catalog, include_drafts=drafts)
+        assert names == list(export_files(catalog, include_drafts=drafts))
+        assert names[: len(EXPORT_NAMES)] == list(EXPORT_NAMES) and names[-1] == "search/rows/0.json"
+
+
+def test_row_chunks_split_the_rows_without_a_gap_or_an_empty_chunk() -> None:
+    assert row_chunk_names(0) == []
+    assert row_chunk_names(ROW_CHUNK) == ["search/rows/0.json"]
+    assert row_chunk_names(ROW_CHUNK + 1) == ["search/rows/0.json", "search/rows/1.json"]
+
+
 def test_pages_of_drafts_and_values_only_drafts_use(catalog: Catalog) -> None:
     without = {p.src_uri for p in build_site(catalog).generated()}
     with_drafts = build_site(catalog, include_drafts=True)
@@ -554,7 +567,7 @@ ACTION_RECORD_KEYS = ["incident", "incident_title", "url", "index", *ACTION_ITEM
 
 def test_postmortems_export_records(catalog: Catalog) -> None:
     files = export_files(catalog)
-    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json", "feed.xml"]
+    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json", "feed.xml", "search/rows/0.json"]
     records = json.loads(files["postmortems.json"])
     assert [r["id"] for r in records] == [ROUTER, STAMPEDE, DNS, QUOTA]  # newest first, no draft
     for record in records:

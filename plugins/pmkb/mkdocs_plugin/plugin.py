@@ -48,7 +48,6 @@ from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
 from pmkb.site.charts import ChartJob, charts_enabled, prune
 from pmkb.site.pages import (
-    EXPORT_NAMES,
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
     PageRecord,
@@ -56,6 +55,7 @@ from pmkb.site.pages import (
     SiteCharts,
     build_site,
     export_files,
+    export_names,
     site_charts,
 )
 from pmkb.site.views import TocEntry
@@ -283,7 +283,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             files.append(File.generated(config, record.src_uri, content="", inclusion=inclusion))
         # Backed by files the late work writes (the exports of 5,000 postmortems are 13 MB that this process never
         # holds); MkDocs copies them after on_env, once that work is collected.
-        for name in EXPORT_NAMES:
+        for name in export_names(catalog, include_drafts=self.config.drafts):
             files.append(File.generated(config, name, abs_src_path=os.path.join(self.export_folder, name)))
 
         if config.nav is None:
@@ -419,13 +419,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src_uri = page.file.src_uri
         record = self._record(src_uri)
-        self.browser_search.page(
-            src_uri,
-            page.title or "",
-            html,
-            record.view if record else None,
-            is_postmortem=is_postmortem(src_uri, normalize_page_dirs(self.config.pages)),
-        )
+        # A postmortem too broken for a record (`mkdocs serve` shows it with its errors) is never indexed.
+        if record is not None or not is_postmortem(src_uri, normalize_page_dirs(self.config.pages)):
+            self.browser_search.page(src_uri, page.title or "", html, record)
         return html
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:

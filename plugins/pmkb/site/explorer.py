@@ -195,14 +195,19 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def row_chunks(postmortems: Iterable[Postmortem], url_of: UrlOf) -> list[str]:
-    """`search/rows/K.json`, K = 0, 1, ...: rows K*ROW_CHUNK onwards of the metadata index as [url, title, date]
-    (url site-relative), what a result shows beyond its facets."""
+def row_chunks(postmortems: Iterable[Postmortem], url_of: UrlOf) -> dict[str, str]:
+    """`search/rows/K.json` (name -> content), K = 0, 1, ...: rows K*ROW_CHUNK onwards of the metadata index as
+    [url, title, date] (url site-relative), what a result shows beyond its facets."""
     rows = [[url_of(p.src_uri), p.title, p.date.isoformat()] for p in indexed_rows(postmortems)]
-    return [
-        json.dumps(rows[start : start + ROW_CHUNK], ensure_ascii=False, separators=(",", ":"))
-        for start in range(0, len(rows), ROW_CHUNK)
-    ]
+    return {
+        name: json.dumps(rows[number * ROW_CHUNK : (number + 1) * ROW_CHUNK], ensure_ascii=False, separators=(",", ":"))
+        for number, name in enumerate(row_chunk_names(len(rows)))
+    }
+
+
+def row_chunk_names(rows: int) -> list[str]:
+    """The names of the row chunks of a metadata index of `rows` rows: known before the chunks are written."""
+    return [f"{ROWS_FOLDER}/{number}.json" for number in range(-(-rows // ROW_CHUNK))]
 
 
 def index_urls(postmortems: Iterable[Postmortem], url_of: UrlOf) -> list[str]:

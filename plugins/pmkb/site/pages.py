@@ -23,7 +23,10 @@ from pmkb.site.explorer import (
     ExplorerView,
     explorer_view,
     incident_index,
+    indexed_rows,
     is_indexed,
+    row_chunk_names,
+    row_chunks,
 )
 from pmkb.site.facets import CAUSES, PAGED_FACETS, SERVICES, SEVERITIES, YEARS, Facet, facet_values
 from pmkb.site.guide import GUIDE_SRC, GUIDE_TITLE, GuideView, build_guide
@@ -270,7 +273,13 @@ def build_site(
 
 
 FEED_NAME = "feed.xml"
-EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)  # and the explorer's row chunks
+
+
+def export_names(catalog: Catalog, *, include_drafts: bool = False) -> list[str]:
+    """The names `export_files` returns for the same arguments, without making the files (the site generator
+    must know every file before the exports are made on another core)."""
+    return [*EXPORT_NAMES, *row_chunk_names(len(indexed_rows(catalog.listed(include_drafts))))]
 
 
 def export_files(
@@ -291,7 +300,8 @@ def export_files(
     return {
         "postmortems.json": exports.postmortems_json(listed, url_of),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
-        # The explorer's metadata index: written with the exports (on another core), never a draft.
+        # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
+        # draft.
         INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
         FEED_NAME: exports.atom_feed(
             [p for p in listed if p.status == "published"],
@@ -301,6 +311,7 @@ def export_files(
             site_url=site_url,
             feed_name=FEED_NAME,
         ),
+        **row_chunks(listed, url_of),
     }
 
 
