@@ -567,7 +567,13 @@ ACTION_RECORD_KEYS = ["incident", "incident_title", "url", "index", *ACTION_ITEM
 
 def test_postmortems_export_records(catalog: Catalog) -> None:
     files = export_files(catalog)
-    assert list(files) == ["postmortems.json", "action-items.json", "search/incidents.json", "feed.xml", "search/rows/0.json"]
+    assert list(files) == [
+        "postmortems.json",
+        "action-items.json",
+        "search/incidents.json",
+        "feed.xml",
+        "search/rows/0.json",
+    ]
     records = json.loads(files["postmortems.json"])
     assert [r["id"] for r in records] == [ROUTER, STAMPEDE, DNS, QUOTA]  # newest first, no draft
     for record in records:
