@@ -81,7 +81,6 @@ class ExplorerView:
     ids_url: str
     rows_url: str  # the folder of the row chunks, site-relative with a trailing '/'
     browse: tuple[tuple[str, str], ...]  # (text, site-relative URL): the static pages shown without JavaScript
-    kind: str = "explorer"
 
 
 def is_indexed(postmortem: Postmortem) -> bool:
