@@ -123,6 +123,22 @@ def _colour_scale(order: Sequence[str], colours: Mapping[str, str]) -> dict:
     return {"domain": list(order), "range": [colours[s] for s in order]}
 
 
+def _count_axis(title: str) -> dict:
+    """A count of incidents or items: whole numbers only."""
+    return {"field": "count", "type": "quantitative", "title": title, "axis": {"tickMinStep": 1}}
+
+
+def _series_colour(title: str | None, domain: Sequence[str], colours: Sequence[str], **legend) -> dict:
+    """Stacked series coloured in a fixed order, their legend under the chart."""
+    return {
+        "field": "series",
+        "type": "nominal",
+        "title": title,
+        "scale": {"domain": list(domain), "range": list(colours)},
+        "legend": {"orient": "bottom", **legend, "symbolType": "square"},
+    }
+
+
 def _quarter_axis(quarters: Sequence[str]) -> dict:
     # Label every fourth quarter only (Q1s): twenty labels do not fit 300 px.
     return {
@@ -158,14 +174,8 @@ def stacked_quarters(
         mark={"type": "bar", "tooltip": False},
         encoding={
             "x": _quarter_axis(quarters),
-            "y": {"field": "count", "type": "quantitative", "title": "Incidents", "axis": {"tickMinStep": 1}},
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": legend,
-                "scale": {"domain": order_titles, "range": [colours[s] for s in order]},
-                "legend": {"orient": "bottom", "columns": 3, "symbolType": "square"},
-            },
+            "y": _count_axis("Incidents"),
+            "color": _series_colour(legend, order_titles, [colours[s] for s in order], columns=3),
             "order": {"field": "rank"},
         },
     )
@@ -255,7 +265,7 @@ def bars(key: str, title: str, counts: Sequence[Count], label: str, caption: str
         mark={"type": "bar", "color": colour, "height": 12},
         encoding={
             "y": {"field": "period", "type": "nominal", "sort": [c.period for c in counts], "title": None},
-            "x": {"field": "count", "type": "quantitative", "title": label, "axis": {"tickMinStep": 1}},
+            "x": _count_axis(label),
         },
     )
     return Chart(key, title, caption, spec, Table(("Owner", label), tuple((c.period, str(c.count)) for c in counts)))
@@ -287,14 +297,8 @@ def binned(
                 "title": x_title,
                 "axis": {"labelAngle": 0},
             },
-            "y": {"field": "count", "type": "quantitative", "title": "Count", "axis": {"tickMinStep": 1}},
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": titles, "range": [colours[s] for s in order]},
-                "legend": {"orient": "bottom", "symbolType": "square"},
-            },
+            "y": _count_axis("Count"),
+            "color": _series_colour(None, titles, [colours[s] for s in order]),
             "order": {"field": "rank"},
         },
     )

@@ -99,8 +99,12 @@ class PageRecord:
     built: bool = True  # False: a draft that the published site leaves out (option `drafts: false`)
     names_page: bool = True  # False: the title names the nav entry only, the page keeps the site's name (home)
     full_width: bool = False  # no table of contents beside it: the explorer needs the width
-    charts: tuple[Chart, ...] = ()  # drawn for this page (the view shows them)
     description: str = ""  # a line about the page, for its head (a postmortem's impact summary)
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        """The charts the page shows, to be drawn before it is rendered."""
+        return self.view.charts if isinstance(self.view, HomeView | FacetValueView) else ()
 
     @property
     def toc(self) -> tuple[TocEntry, ...]:
@@ -237,7 +241,7 @@ def build_site(
 
     home = _home_view(builder, listed, catalog, charts)
     records = [
-        page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False, charts=home.charts),
+        page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False),
         page_record(INCIDENTS_SRC, INCIDENTS_TITLE, _incidents_view(builder, listed), in_nav=True),
         page_record(ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True),
         page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
@@ -245,16 +249,14 @@ def build_site(
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
         records.append(page_record(facet_src(facet), facet.title, builder.facet_index(facet, values), in_nav=True))
-        for value in values:
-            value_charts = charts.by_value.get(value.url, ())
-            records.append(
-                page_record(
-                    facet_src(facet, value.slug),
-                    f"{facet.singular.capitalize()}: {value.title}",
-                    builder.facet_value(value, facet.title, value_charts),
-                    charts=value_charts,
-                )
+        records.extend(
+            page_record(
+                facet_src(facet, value.slug),
+                f"{facet.singular.capitalize()}: {value.title}",
+                builder.facet_value(value, facet.title, charts.by_value.get(value.url, ())),
             )
+            for value in values
+        )
     guide = build_guide(catalog.taxonomy, catalog.today, content_folder)
     records.append(page_record(GUIDE_SRC, GUIDE_TITLE, guide, in_nav=True))
     records.extend(
