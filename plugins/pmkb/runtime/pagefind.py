@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FRAGMENT_SIGNATURE = b"pagefind_dcd"  # each fragment file: gzip("pagefind_dcd" + JSON)
+INDEX_FOLDERS = ("fragment", "index", "filter")  # what Pagefind writes below its output folder
+SETTLE_SECONDS = 60.0  # how long Pagefind's files may take to reach the disk after it says they are written
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class PagefindIndexer:
         self.pages += 1
 
     def write(self, output: str | os.PathLike) -> None:
-        """Have Pagefind write the index into `output` (replaced), after every page queued so far."""
+        """Have Pagefind write the index into `output`, after every page queued so far."""
         self._output = os.fspath(output)
         request = {"type": "WriteFiles", "index_id": self._index_id, "output_path": self._output}
         self._write_request = self._send(request)
@@ -171,6 +173,9 @@ class PagefindIndexer:
         start = time.perf_counter()
         try:
             self._wait(self._write_request)
+            # Pagefind 1.5.2 answers before its last writes are on disk (fixed upstream after 1.5.2, Pagefind
+            # #1272): ended at once, it left an empty pagefind-entry.json in 3 of 30 writes on a busy machine.
+            settle(Path(self._output))
         finally:
             usage = self._stop()
         if usage is not None:
@@ -190,7 +195,10 @@ class PagefindIndexer:
             process.terminate()  # first: a writer blocked on a full pipe gets EPIPE instead of holding its lock
             deadline = time.monotonic() + 10
             while True:
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                try:
+                    pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                except ChildProcessError:  # collected meanwhile by another thread's `_stop`
+                    break
                 if pid:
                     process.returncode = os.waitstatus_to_exitcode(status)
                     break
@@ -209,6 +217,36 @@ class PagefindIndexer:
         return usage
 
 
+def settle(output: Path, *, poll: float = 0.02) -> None:
+    """Wait until the index in `output` is whole: its entry file readable, its metadata there, no file empty, and
+    no file's size changed since the last look. Raises PagefindError after SETTLE_SECONDS."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    previous: dict[Path, int] | None = None
+    while True:
+        sizes = {path: path.stat().st_size for path in _index_files(output)}
+        if sizes == previous and all(sizes.values()) and _entry_complete(output):
+            return
+        if time.monotonic() > deadline:
+            raise PagefindError(f"Pagefind left an incomplete index in {output}")
+        previous = sizes
+        time.sleep(poll)
+
+
+def _index_files(output: Path) -> list[Path]:
+    """Pagefind's files in `output`: at its top and in its own folders (not in other indexes placed below it)."""
+    folders = [output, *(output / name for name in INDEX_FOLDERS)]
+    return [path for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()]
+
+
+def _entry_complete(output: Path) -> bool:
+    try:
+        entry = json.loads((output / "pagefind-entry.json").read_text(encoding="utf-8"))
+        hashes = [language["hash"] for language in entry["languages"].values()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return all((output / f"pagefind.{hash_}.pf_meta").is_file() for hash_ in hashes)
+
+
 def fragment_ids(output: Path) -> dict[str, str]:
     """{page url: Pagefind page id} from an index's fragment files (a result's `id` is its fragment's name)."""
     ids: dict[str, str] = {}
@@ -217,3 +255,96 @@ def fragment_ids(output: Path) -> dict[str, str]:
         if data.startswith(FRAGMENT_SIGNATURE):
             ids[json.loads(data[len(FRAGMENT_SIGNATURE) :])["url"]] = path.name[: -len(".pf_fragment")]
     return ids
+
+
+def part_sizes(expected_pages: int, pages_per_index: int) -> tuple[int, int]:
+    """(parts, pages per part) for about `expected_pages` pages and at most `pages_per_index` an index (0: one
+    index). Parts are balanced: 5,002 pages at 5,000 an index are two of 2,501, not 5,000 and 2."""
+    if pages_per_index <= 0 or expected_pages <= pages_per_index:
+        return 1, max(expected_pages, 1)
+    parts = -(-expected_pages // pages_per_index)
+    return parts, -(-expected_pages // parts)
+
+
+class SplitIndexer:
+    """Pagefind indexes of at most `pages_per_part` pages each, filled one after the other, which the browser
+    merges (Pagefind's `mergeIndex`). Pagefind holds every page of an index in memory until it has written it:
+    1.6 GB at 5,000 pages and 5.7 GB at 20,000 in one index (benchmarks/search_browser.py). Here a part is
+    written, and its process ended, as soon as it is full, while the next part fills: the indexer's memory is
+    about one part's, whatever the size of the site.
+
+    Part 1 is written into `output`, part k into `output/part-k/`. Same use as PagefindIndexer, but the output is
+    given at the start and `write` takes none.
+    """
+
+    def __init__(self, output: str | os.PathLike, pages_per_part: int, **options) -> None:
+        self.output = Path(output)
+        self.pages_per_part = max(pages_per_part, 1)
+        self.options = options
+        self.folders: list[Path] = []
+        self.pages = 0
+        self.stats: IndexStats | None = None
+        self._parts: list[PagefindIndexer] = []
+        self._ids: dict[str, str] = {}
+        self._failures: list[PagefindError] = []
+        self._finishing: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._start_part()
+
+    def _start_part(self) -> None:
+        number = len(self._parts) + 1
+        self.folders.append(self.output if number == 1 else self.output / f"part-{number}")
+        self._parts.append(PagefindIndexer(**self.options))
+
+    def _finish(self, part: PagefindIndexer) -> None:
+        try:
+            ids = part.finish()
+        except PagefindError as error:
+            with self._lock:
+                self._failures.append(error)
+            return
+        with self._lock:
+            self._ids.update(ids)
+
+    def _close_part(self) -> None:
+        """Have the current part written; a thread waits for it and ends its process (freeing its memory)."""
+        self._parts[-1].write(self.folders[-1])
+        waiter = threading.Thread(target=self._finish, args=(self._parts[-1],), name="pagefind-part", daemon=True)
+        waiter.start()
+        self._finishing.append(waiter)
+
+    def add(self, url: str, html: str) -> None:
+        if self._parts[-1].pages >= self.pages_per_part:
+            self._close_part()
+            self._start_part()
+        self._parts[-1].add(url, html)
+        self.pages += 1
+
+    def write(self) -> None:
+        self._close_part()
+
+    def extra_folders(self) -> list[Path]:
+        """The folders of parts 2 and later, which the browser merges into part 1."""
+        return self.folders[1:]
+
+    def finish(self) -> dict[str, str]:
+        """Wait for every part; {url: Pagefind page id} of every page of every part."""
+        start = time.perf_counter()
+        for waiter in self._finishing:
+            waiter.join()
+        if self._failures:
+            self.cancel()
+            raise self._failures[0]
+        stats = [part.stats for part in self._parts if part.stats is not None]
+        if stats:
+            self.stats = IndexStats(
+                pages=sum(s.pages for s in stats),
+                cpu_seconds=sum(s.cpu_seconds for s in stats),
+                peak_mb=max(s.peak_mb for s in stats),
+                waited_seconds=time.perf_counter() - start,
+            )
+        return dict(self._ids)
+
+    def cancel(self) -> None:
+        for part in self._parts:
+            part.cancel()
