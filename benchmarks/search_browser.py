@@ -1,6 +1,6 @@
 """Browser search benchmark: pmkb's Pagefind explorer against Material's lunr search, on the same corpus.
 
-    python benchmarks/search_browser.py [-n 1000 5000] [--rounds 1] [--work DIR]
+    python benchmarks/search_browser.py [-n 1000 5000] [--rounds 1] [--work DIR] [--index-pages N]
 
 For each size: a corpus (benchmarks/corpus.py), builds alternating pmkb (Pagefind) and plain Material (its own
 lunr index), then both sites served over HTTP on 127.0.0.1 (no compression: bytes are what the files weigh) and
@@ -9,6 +9,11 @@ cache). Printed: time from navigation start to the first result shown for a comm
 three-letter prefix (pmkb: the explorer at /search/?q=...; Material: the page with ?q=..., which opens its search);
 filter-only and text-plus-filter queries in the explorer, from navigation and as a click on a loaded page;
 bytes fetched for each query; build times and ratio; Pagefind's CPU time, peak memory and its share of the build.
+First results are timed from the navigation's start and, beside it, from the page's load event (the page itself
+loaded: its HTML, stylesheets, Material's bundle and the explorer's small index).
+
+`--index-pages N` builds pmkb with the `search_index_pages: N` option (several Pagefind indexes of at most N pages,
+merged in the browser; 0: one index), into sites of their own, so that one corpus can be measured both ways.
 """
 
 from __future__ import annotations
@@ -43,36 +48,43 @@ RESULT = ".pmkb-result:not(.pmkb-result--pending)"
 STATS = re.compile(r"Pagefind indexed (\d+) pages \(([\d.]+) s CPU, peak (\d+) MB\); the build waited ([\d.]+) s")
 
 
+INDEX_PAGES: int | None = None  # --index-pages
+
+
+def pmkb_config(root: Path) -> Path:
+    """The corpus's pmkb configuration, with `search_index_pages` set when --index-pages is given."""
+    if INDEX_PAGES is None:
+        return root / corpus.CONFIG
+    import yaml
+
+    config = yaml.safe_load((root / corpus.CONFIG).read_text(encoding="utf-8"))
+    config["plugins"][0]["pmkb"]["search_index_pages"] = INDEX_PAGES
+    variant = root / f"mkdocs-index-pages-{INDEX_PAGES}.yml"
+    variant.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return variant
+
+
 def build(root: Path, variant: str, site: Path) -> dict:
-    config = root / (corpus.PLAIN_CONFIG if variant == "plain" else corpus.CONFIG)
+    """One timed build; its peak memory is GNU time's: the largest single process (mkdocs or, for pmkb, Pagefind)."""
+    config = root / corpus.PLAIN_CONFIG if variant == "plain" else pmkb_config(root)
     shutil.rmtree(site, ignore_errors=True)
+    peak = site.with_name(site.name + ".peak-kb")
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(site)],
+        ["/usr/bin/time", "-f", "%M", "-o", str(peak), sys.executable, "-m", "mkdocs", "build", "-f", str(config),
+         "-d", str(site)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **ENV},
     )  # fmt: skip
     output = child.communicate()[0].decode(errors="replace")
     seconds = time.perf_counter() - start
     if child.returncode:
         raise SystemExit(f"mkdocs build ({variant}) failed:\n{output[-3000:]}")
-    result = {"seconds": seconds}
+    result = {"seconds": seconds, "peak_mb": round(int(peak.read_text().split()[-1]) / 1024)}
     found = STATS.search(output)
     if found:
         result.update(pages=int(found[1]), pagefind_cpu=float(found[2]), pagefind_mb=int(found[3]),
                       waited=float(found[4]))  # fmt: skip
     return result
-
-
-def peak_rss_mb(root: Path, variant: str, site: Path) -> float:
-    """Peak RSS of the whole build (the mkdocs process and, for pmkb, Pagefind): GNU time's figure per process."""
-    config = root / (corpus.PLAIN_CONFIG if variant == "plain" else corpus.CONFIG)
-    shutil.rmtree(site, ignore_errors=True)
-    run = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d",
-         str(site)],
-        capture_output=True, text=True, env={**os.environ, **ENV},
-    )  # fmt: skip
-    return int(run.stderr.strip().splitlines()[-1]) / 1024
 
 
 def words(root: Path) -> tuple[str, str, str]:
@@ -125,6 +137,8 @@ def timed(browser, url: str, selector: str, *, then=None) -> dict:
     wall = time.perf_counter() - start
     seconds = page.evaluate("window.__pmkbFirstSeen") / 1000
     loaded = page.evaluate("performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart") / 1000
+    page.wait_for_function("performance.timing.loadEventEnd > 0")
+    load = page.evaluate("performance.timing.loadEventEnd - performance.timing.navigationStart") / 1000
     extra = then(page) if then else {}
     page.wait_for_timeout(300)
     search = sum(size for u, size in fetched if re.search(r"/pagefind/|/search/", u))
@@ -132,6 +146,7 @@ def timed(browser, url: str, selector: str, *, then=None) -> dict:
         "s": round(seconds, 3),
         "wall_s": round(wall, 3),
         "dcl_s": round(loaded, 3),
+        "after_load_s": round(seconds - load, 3),  # negative: shown before the load event
         "kb": round(sum(s for _, s in fetched) / 1024),
         "search_kb": round(search / 1024),
     }
@@ -162,43 +177,50 @@ def click_filter(page) -> dict:
     return {"click_s": round(seconds, 3), "click_kb": round(sum(fetched) / 1024)}
 
 
-def bench(n: int, work: Path, rounds: int, browser, reuse: bool = False) -> dict:
+def bench(n: int, work: Path, rounds: int, browser, reuse: bool = False, plain_too: bool = True) -> dict:
     root = work / f"kb-{n}"
     if not (root / corpus.CONFIG).is_file():
         corpus.generate(root, n)
-    result: dict = {"n": n, "builds": {"pmkb": [], "plain": []}}
-    saved = work / f"builds-{n}.json"
+    variants = ("pmkb", "plain") if plain_too else ("pmkb",)
+    pmkb_name = "pmkb" if INDEX_PAGES is None else f"pmkb-index-pages-{INDEX_PAGES}"
+    sites = {"pmkb": work / f"site-{n}-{pmkb_name}", "plain": work / f"site-{n}-plain"}
+    result: dict = {"n": n, "builds": {v: [] for v in variants}}
+    saved = work / f"builds-{n}-{pmkb_name}.json"
     if reuse and saved.is_file():
         result.update(json.loads(saved.read_text(encoding="utf-8")))
         print(f"  {n}: builds of an earlier run reused: {result['builds']}", flush=True)
     else:
         for _ in range(rounds):
-            for variant in ("pmkb", "plain"):
-                result["builds"][variant].append(build(root, variant, work / f"site-{n}-{variant}"))
+            for variant in variants:
+                result["builds"][variant].append(build(root, variant, sites[variant]))
                 print(f"  {n}: {variant} build {result['builds'][variant][-1]}", flush=True)
-        result["rss_mb"] = {v: round(peak_rss_mb(root, v, work / f"site-{n}-{v}")) for v in ("pmkb", "plain")}
-        print(f"  {n}: peak RSS {result['rss_mb']}", flush=True)
+        result["rss_mb"] = {v: max(b["peak_mb"] for b in result["builds"][v]) for v in variants}
         saved.write_text(json.dumps({"builds": result["builds"], "rss_mb": result["rss_mb"]}), encoding="utf-8")
-    pm, plain = work / f"site-{n}-pmkb", work / f"site-{n}-plain"
+    pm, plain = sites["pmkb"], sites["plain"]
     result["sizes_kb"] = {
         "incidents.json": round((pm / "search/incidents.json").stat().st_size / 1024),
         "pagefind-ids.json": round((pm / "search/pagefind-ids.json").stat().st_size / 1024),
         "pagefind/ (all files)": round(
             sum(p.stat().st_size for p in (pm / "pagefind").rglob("*") if p.is_file()) / 1024
         ),
-        "material search_index.json": round((plain / "search/search_index.json").stat().st_size / 1024),
+        "Pagefind indexes": 1 + len(json.loads((pm / "search/pagefind-parts.json").read_text(encoding="utf-8"))),
     }
+    if plain_too:
+        result["sizes_kb"]["material search_index.json"] = round(
+            (plain / "search/search_index.json").stat().st_size / 1024
+        )
     common, rare, prefix = words(root)
     result["words"] = {"common": common, "rare": rare, "prefix": prefix}
     pm_server, pm_url = serve(pm)
-    plain_server, plain_url = serve(plain)
-    any_page = next(p for p in sorted(plain.glob("20*/*/index.html"))).parent.relative_to(plain).as_posix() + "/"
+    plain_server, plain_url = serve(plain) if plain_too else (None, "")
     queries = {}
     for label, word in (("common word", common), ("rare word", rare), ("3-letter prefix", prefix)):
-        queries[label] = {
-            "pmkb": timed(browser, f"{pm_url}search/?q={word}", RESULT),
-            "material": timed(browser, f"{plain_url}{any_page}?q={word}", ".md-search-result__item"),
-        }
+        queries[label] = {"pmkb": timed(browser, f"{pm_url}search/?q={word}", RESULT)}
+        if plain_too:
+            any_page = next(p for p in sorted(plain.glob("20*/*/index.html"))).parent.relative_to(plain)
+            queries[label]["material"] = timed(
+                browser, f"{plain_url}{any_page.as_posix()}/?q={word}", ".md-search-result__item"
+            )
         print(f"  {n}: {label} {word!r}: {queries[label]}", flush=True)
     queries["filter only (cause + severity)"] = {
         "pmkb": timed(browser, f"{pm_url}search/?cause=software-bug&severity=SEV3", RESULT, then=click_filter)
@@ -210,7 +232,8 @@ def bench(n: int, work: Path, rounds: int, browser, reuse: bool = False) -> dict
         print(f"  {n}: {label}: {queries[label]}", flush=True)
     result["queries"] = queries
     pm_server.shutdown()
-    plain_server.shutdown()
+    if plain_server is not None:
+        plain_server.shutdown()
     return result
 
 
@@ -232,6 +255,10 @@ def report(results: list[dict]) -> str:
             f"{label}: pmkb, the page itself loaded (DOMContentLoaded, s)",
             lambda r, label=label: str(r["queries"][label]["pmkb"].get("dcl_s", "not measured")),
         )
+        row(
+            f"{label}: pmkb, first result after the page's load event (s)",
+            lambda r, label=label: str(r["queries"][label]["pmkb"].get("after_load_s", "not measured")),
+        )
         if "material" in results[0]["queries"][label]:
             row(
                 f"{label}: Material, first result (s) / search data (KB)",
@@ -250,18 +277,19 @@ def report(results: list[dict]) -> str:
         "build, pmkb with Pagefind (s, median)",
         lambda r: f"{statistics.median(b['seconds'] for b in r['builds']['pmkb']):.1f}",
     )
-    row(
-        "build, plain Material with lunr (s, median)",
-        lambda r: f"{statistics.median(b['seconds'] for b in r['builds']['plain']):.1f}",
-    )
-    row(
-        "ratio pmkb / plain (median of per-round ratios)",
-        lambda r: "{:.2f}".format(
-            statistics.median(
-                a["seconds"] / b["seconds"] for a, b in zip(r["builds"]["pmkb"], r["builds"]["plain"], strict=True)
-            )
-        ),
-    )
+    if "plain" in results[0]["builds"]:
+        row(
+            "build, plain Material with lunr (s, median)",
+            lambda r: f"{statistics.median(b['seconds'] for b in r['builds']['plain']):.1f}",
+        )
+        row(
+            "ratio pmkb / plain (median of per-round ratios)",
+            lambda r: "{:.2f}".format(
+                statistics.median(
+                    a["seconds"] / b["seconds"] for a, b in zip(r["builds"]["pmkb"], r["builds"]["plain"], strict=True)
+                )
+            ),
+        )
     row(
         "Pagefind: CPU (s) / peak memory (MB) / build waited for it (s)",
         lambda r: "{pagefind_cpu} / {pagefind_mb} / {waited}".format(**r["builds"]["pmkb"][-1]),
@@ -271,11 +299,12 @@ def report(results: list[dict]) -> str:
         lambda r: f"{r['builds']['pmkb'][-1]['waited'] / r['builds']['pmkb'][-1]['seconds']:.0%}",
     )
     row(
-        "peak RSS of the build, pmkb / plain (MB)",
-        lambda r: f"{r['rss_mb']['pmkb']} / {r['rss_mb']['plain']}" if r.get("rss_mb") else "not measured",
+        "peak memory of the largest process of the build, pmkb / plain (MB)",
+        lambda r: " / ".join(str(r["rss_mb"].get(v, "not built")) for v in ("pmkb", "plain")),
     )
     for name in results[0]["sizes_kb"]:
-        row(f"{name} (KB)", lambda r, name=name: str(r["sizes_kb"][name]))
+        unit = "" if name == "Pagefind indexes" else " (KB)"
+        row(f"{name}{unit}", lambda r, name=name: str(r["sizes_kb"].get(name, "not built")))
     row("query words (common, rare, prefix)", lambda r: ", ".join(r["words"].values()))
     return "\n".join(lines)  # fmt: skip
 
@@ -286,7 +315,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternating build rounds per size (default 1)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and sites (default: a temp dir)")
     parser.add_argument("--reuse-builds", action="store_true", help="keep the sites and build figures in --work")
+    parser.add_argument("--index-pages", type=int, default=None, help="pmkb option search_index_pages")
+    parser.add_argument("--no-plain", action="store_true", help="pmkb only: no plain Material build or search")
     args = parser.parse_args()
+    global INDEX_PAGES
+    INDEX_PAGES = args.index_pages
     work = args.work or Path(tempfile.mkdtemp(prefix="pmkb-search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -295,7 +328,7 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for n in args.n:
-            results.append(bench(n, work, args.rounds, browser, args.reuse_builds))
+            results.append(bench(n, work, args.rounds, browser, args.reuse_builds, not args.no_plain))
         browser.close()
     (work / "search_browser.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(report(results))

@@ -37,6 +37,7 @@ def test_the_plugins_config_has_exactly_the_declared_options_and_defaults():
         ({"enabled": 1}, "option 'enabled' must be true or false"),
         ({"similar": "5"}, "option 'similar' must be a whole number"),
         ({"similar": True}, "option 'similar' must be a whole number"),
+        ({"search_index_pages": "5000"}, "option 'search_index_pages' must be a whole number"),
         ({"pages": ["runbooks", None]}, "option 'pages' must be a list of folder names"),
         ({"taxonomy": 3}, "option 'taxonomy' must be a file name or a mapping"),
     ],

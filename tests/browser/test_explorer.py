@@ -5,6 +5,7 @@ One fixture knowledge base, built once; each test asserts the exact set of incid
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -402,3 +403,43 @@ def test_rows_beyond_the_first_screen_are_filled_as_they_scroll_in_and_show_more
     page.wait_for_function("document.activeElement.textContent === 'Incident 20'")
     assert page.locator(".pmkb-result").count() == 70
     assert page.is_hidden(".pmkb-explorer__more")
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory, serve) -> tuple[Path, str]:
+    """The same knowledge base with at most 2 pages per Pagefind index: several indexes, merged in the browser."""
+    options = {"pages": ["runbooks"], "search_index_pages": 2}
+    built = build_kb(tmp_path_factory.mktemp("split") / "kb", fill, plugin_options=options)
+    return built, serve(built)
+
+
+def test_a_site_split_into_several_indexes_writes_each_and_lists_the_others(split):
+    built, _ = split
+    parts = json.loads((built / "search/pagefind-parts.json").read_text(encoding="utf-8"))
+    assert len(parts) >= 2 and parts == [f"pagefind/part-{k}/" for k in range(2, len(parts) + 2)]
+    assert all((built / part / "pagefind-entry.json").is_file() for part in ["pagefind/", *parts])
+    # Every incident of the explorer's index has its Pagefind page id, whichever index it is in.
+    ids = json.loads((built / "search/pagefind-ids.json").read_text(encoding="utf-8"))["ids"].split(" ")
+    assert len(ids) == len(ALL) and all(ids)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("?q=kernel", {"2022-03-01-kernel-panic", "2021-06-10-network-partition"}),
+        ("?q=thundering+herd", {"2024-05-02-cache-stampede"}),
+        ("?q=kernel&severity=SEV1", {"2021-06-10-network-partition"}),
+        ("?q=zzzqqqxxx", set()),
+    ],
+)
+def test_text_queries_find_matches_in_every_index_of_a_split_site(page, split, query, expected):
+    assert explore(page, split[1], query) == expected
+
+
+def test_the_header_box_searches_every_index_of_a_split_site(page, split):
+    page.goto(split[1])
+    page.focus(".pmkb-hsearch__input")
+    page.keyboard.type("restart")
+    page.wait_for_selector(".pmkb-hsearch__title:has-text('Restarting the cache')")
+    page.fill(".pmkb-hsearch__input", "certificate")
+    page.wait_for_selector(".pmkb-hsearch__title:has-text('Certificate expiry')")

@@ -32,6 +32,13 @@ class Options:
         default=True,
         metadata={"doc": "false: insights are shown as tables, not drawn as charts (PMKB_CHARTS=0 does the same)"},
     )
+    search_index_pages: int = field(
+        default=10_000,
+        metadata={
+            "doc": "pages per browser search index: a bigger site gets several, merged in the browser, so that "
+            "building them needs the memory of one (about 1.6 GB per 5,000 pages); 0: one index, whatever the size"
+        },
+    )
 
 
 class OptionsError(ValueError):
@@ -64,9 +71,10 @@ def options_from_mapping(raw: object) -> Options:
     for name in ("enabled", "drafts", "charts"):
         if name in raw and not isinstance(raw[name], bool):
             raise OptionsError(f"option '{name}' must be true or false, not {raw[name]!r}")
-    similar = raw.get("similar", defaults.similar)
-    if isinstance(similar, bool) or not isinstance(similar, int):
-        raise OptionsError(f"option 'similar' must be a whole number, not {similar!r}")
+    for name in ("similar", "search_index_pages"):
+        number = raw.get(name, getattr(defaults, name))
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise OptionsError(f"option '{name}' must be a whole number, not {number!r}")
     taxonomy = raw.get("taxonomy")
     if taxonomy is not None and not isinstance(taxonomy, str | dict):
         raise OptionsError("option 'taxonomy' must be a file name or a mapping")
@@ -75,6 +83,7 @@ def options_from_mapping(raw: object) -> Options:
         pages=normalize_page_dirs(pages),
         drafts=raw.get("drafts", defaults.drafts),
         taxonomy=taxonomy,
-        similar=similar,
+        similar=raw.get("similar", defaults.similar),
         charts=raw.get("charts", defaults.charts),
+        search_index_pages=raw.get("search_index_pages", defaults.search_index_pages),
     )

@@ -3,14 +3,18 @@
 A build goes through it in MkDocs' order:
 
 - `start` (on_files): a Pagefind service process is started, and the rows of the explorer's metadata index are
-  noted (their URLs, to line Pagefind's page ids up with them later);
+  noted (their URLs, to line Pagefind's page ids up with them later). A site of more pages than the
+  `search_index_pages` option gets several indexes, each written as soon as it is full
+  (`pmkb.runtime.pagefind.SplitIndexer`), so Pagefind's memory stays that of one;
 - `page` (on_page_content, for every page as its Markdown is converted): the page's record says whether it is
   indexed, and the site layer what Pagefind reads for it (`pmkb.site.explorer`): a postmortem's document with its
   filters, or an author's ordinary page's title and body; the document is queued and indexed on another core;
-- `write` (on_env, once every page is converted): Pagefind writes `pagefind/` into the site while MkDocs renders
-  the pages (the explorer's metadata index and row chunks are exports: `pmkb.site.pages.export_files`);
+- `write` (on_env, once every page is converted): Pagefind writes `pagefind/` (its last part) into the site
+  while MkDocs renders the pages (the explorer's metadata index and row chunks are exports:
+  `pmkb.site.pages.export_files`);
 - `finish` (on_post_build, after the HTML is written, for `mkdocs build` and every `mkdocs serve` rebuild): wait
-  for Pagefind, then write `search/pagefind-ids.json`;
+  for Pagefind, then write `search/pagefind-ids.json` and `search/pagefind-parts.json` (the indexes the browser
+  merges into the first);
 - `cancel` (a failed build, shutdown): stop the service.
 
 Measured at 1,000 postmortems (benchmarks/search_browser.py): Pagefind spends about 4 s of CPU time and 340 MB on
@@ -23,13 +27,15 @@ import os
 from pathlib import Path
 
 from pmkb.core.catalog import Catalog
-from pmkb.runtime.pagefind import IndexStats, PagefindError, PagefindIndexer
+from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, part_sizes
 from pmkb.site.explorer import (
     PAGEFIND_FOLDER,
     PAGEFIND_IDS,
+    PAGEFIND_PARTS,
     index_urls,
     page_document,
     pagefind_ids,
+    pagefind_parts,
     pagefind_url,
     postmortem_document,
 )
@@ -42,18 +48,29 @@ EXCLUDED_SELECTORS = (".headerlink",)
 
 class BrowserSearch:
     def __init__(self) -> None:
-        self.indexer: PagefindIndexer | None = None
+        self.indexer: SplitIndexer | None = None
         self.catalog: Catalog | None = None
         self.row_urls: list[str] = []
         self.directory_urls = True
-        self.output: Path | None = None
 
-    def start(self, catalog: Catalog, *, include_drafts: bool, directory_urls: bool) -> None:
+    def start(
+        self,
+        catalog: Catalog,
+        *,
+        include_drafts: bool,
+        directory_urls: bool,
+        site_dir: str,
+        pages: int,
+        pages_per_index: int,
+    ) -> None:
+        """`pages`: about how many pages will be indexed (the parts are balanced by it); `pages_per_index`: the
+        `search_index_pages` option (0: one index)."""
         self.cancel()  # a previous build's, if MkDocs never reached on_post_build
         self.catalog = catalog
         self.directory_urls = directory_urls
         self.row_urls = index_urls(catalog.listed(include_drafts), lambda src: page_url(src, directory_urls))
-        self.indexer = PagefindIndexer(exclude_selectors=EXCLUDED_SELECTORS)
+        _, per_part = part_sizes(pages, pages_per_index)
+        self.indexer = SplitIndexer(Path(site_dir, PAGEFIND_FOLDER), per_part, exclude_selectors=EXCLUDED_SELECTORS)
 
     def page(self, src_uri: str, title: str, html: str, record: PageRecord | None) -> None:
         """Queue one converted page: `record` is its record in pmkb's registry, None for an author's ordinary page
@@ -67,20 +84,22 @@ class BrowserSearch:
             document = postmortem_document(record.view.postmortem, self.catalog.taxonomy, self.catalog.today, html)
             self.indexer.add(url, document)
 
-    def write(self, site_dir: str) -> None:
+    def write(self) -> None:
         if self.indexer is not None:
-            self.output = Path(site_dir, PAGEFIND_FOLDER)
-            self.indexer.write(self.output)
+            self.indexer.write()
 
     def finish(self, site_dir: str) -> IndexStats | None:
-        """Wait for the index; write the explorer's id map. Returns what the index cost."""
+        """Wait for the indexes; write the explorer's id map and the list of indexes to merge. Returns what the
+        indexes cost."""
         indexer, self.indexer = self.indexer, None
-        if indexer is None or self.output is None:
+        if indexer is None:
             return None
         ids = indexer.finish()
-        target = Path(site_dir, PAGEFIND_IDS)
-        os.makedirs(target.parent, exist_ok=True)
-        target.write_text(pagefind_ids(self.row_urls, ids), encoding="utf-8")
+        extra = [folder.relative_to(site_dir).as_posix() for folder in indexer.extra_folders()]
+        for name, text in ((PAGEFIND_IDS, pagefind_ids(self.row_urls, ids)), (PAGEFIND_PARTS, pagefind_parts(extra))):
+            target = Path(site_dir, name)
+            os.makedirs(target.parent, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         return indexer.stats
 
     def cancel(self) -> None:

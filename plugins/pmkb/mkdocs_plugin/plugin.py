@@ -87,6 +87,7 @@ class PostmortemPluginConfig(Config):
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
     charts = c.Type(bool, default=_DEFAULTS.charts)
+    search_index_pages = _WholeNumber(int, default=_DEFAULTS.search_index_pages)
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -244,7 +245,14 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-        self.browser_search.start(catalog, include_drafts=self.config.drafts, directory_urls=config.use_directory_urls)
+        self.browser_search.start(
+            catalog,
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            site_dir=config.site_dir,
+            pages=sum(1 for file in files.documentation_pages() if not file.inclusion.is_excluded()),
+            pages_per_index=self.config.search_index_pages,
+        )
         site = self.site = build_site(
             catalog,
             include_drafts=self.config.drafts,
@@ -331,7 +339,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return env
         self._collect_late_work()
         # Every page's Markdown is converted and queued: Pagefind writes its index while MkDocs renders.
-        self.browser_search.write(config.site_dir)
+        self.browser_search.write()
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
         previous = env.autoescape
 

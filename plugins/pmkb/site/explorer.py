@@ -30,6 +30,8 @@ EXPLORER_TITLE = "Search incidents"
 INCIDENT_INDEX = "search/incidents.json"  # written with the pages (a generated file)
 PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row i of the index is page ids[i]
 PAGEFIND_FOLDER = "pagefind"
+# The indexes the browser merges into pagefind/ (a site too big for one: the `search_index_pages` option).
+PAGEFIND_PARTS = "search/pagefind-parts.json"
 INDEX_VERSION = 2
 
 # The explorer's URL parameters that are facets, in the order a URL lists them. A repeated parameter is OR
@@ -230,6 +232,12 @@ def pagefind_ids(row_urls: Sequence[str], ids_by_url: dict[str, str]) -> str:
     prefix = os.path.commonprefix(present)[: min(len(i) for i in present) - 1]
     ids = " ".join(i[len(prefix) :] if i else "" for i in row_ids)
     return json.dumps({"prefix": prefix, "ids": ids}, separators=(",", ":"))
+
+
+def pagefind_parts(folders: Iterable[str]) -> str:
+    """`search/pagefind-parts.json`: the folders (relative to the site's root, ending with '/') of the indexes that
+    the browser merges into the first one, `pagefind/`; an empty list for a site with one index."""
+    return json.dumps([folder.rstrip("/") + "/" for folder in folders])
 
 
 def pagefind_url(url: str) -> str:

@@ -23,12 +23,24 @@
 
   var pagefindPromise = null;
 
+  var PAGEFIND_OPTIONS = { excerptLength: 24, baseUrl: root.pathname };
+
+  /* Pagefind, with the site's other indexes merged into the first (a site bigger than the plugin's
+   * `search_index_pages` has several: search/pagefind-parts.json lists them, fetched beside Pagefind's script). */
   function loadPagefind() {
     if (!pagefindPromise) {
+      var parts = fetch(new URL("search/pagefind-parts.json", root).href)
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .catch(function () { return []; });
       pagefindPromise = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ excerptLength: 24, baseUrl: root.pathname })).then(function () {
-          return pagefind;
-        });
+        return Promise.resolve(pagefind.options(PAGEFIND_OPTIONS))
+          .then(function () { return parts; })
+          .then(function (folders) {
+            return Promise.all((Array.isArray(folders) ? folders : []).map(function (folder) {
+              return pagefind.mergeIndex(new URL(folder, root).href, PAGEFIND_OPTIONS);
+            }));
+          })
+          .then(function () { return pagefind; });
       });
       pagefindPromise.catch(function () {
         pagefindPromise = null; // try again on the next search
