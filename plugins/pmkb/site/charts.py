@@ -123,9 +123,31 @@ def _colour_scale(order: Sequence[str], colours: Mapping[str, str]) -> dict:
     return {"domain": list(order), "range": [colours[s] for s in order]}
 
 
-def _count_axis(title: str) -> dict:
-    """A count of incidents or items: whole numbers only."""
-    return {"field": "count", "type": "quantitative", "title": title, "axis": {"tickMinStep": 1}}
+SMALL_COUNT = 4  # up to this largest count, the count axis lists its ticks: 0, 1, ... the largest
+
+
+def _count_axis(title: str, largest: int) -> dict:
+    """A count of incidents or items, whose longest bar (or stack) is `largest`: whole-number ticks only.
+
+    `tickMinStep: 1` alone is not enough: Vega lowers the tick count to span/step + 1, and over a domain of
+    [0, 1] or [0, 2] two or three ticks still fall on halves (0, 0.5, 1); a `format` of "d" alone would only
+    round those labels into duplicates (0, 1, 1). So small counts get their ticks listed, with "d" as their
+    format (Vega picks the labels' precision from the step it would have used: 0.0, 1.0); from 3 up,
+    tickMinStep is enough (the tick step is then at least 1, and 1, 2 or 5 times a power of ten)."""
+    axis: dict = {"tickMinStep": 1}
+    if largest <= SMALL_COUNT:
+        axis.update(values=list(range(max(largest, 1) + 1)), format="d")
+    return {"field": "count", "type": "quantitative", "title": title, "axis": axis}
+
+
+def _largest(counts: Iterable[Count], *, stacked: bool = True) -> int:
+    """The longest bar: the largest sum per period when the series are stacked, else the largest count."""
+    if not stacked:
+        return max((c.count for c in counts), default=0)
+    sums: dict[str, int] = {}
+    for c in counts:
+        sums[c.period] = sums.get(c.period, 0) + c.count
+    return max(sums.values(), default=0)
 
 
 def _series_colour(title: str | None, domain: Sequence[str], colours: Sequence[str], **legend) -> dict:
@@ -174,7 +196,7 @@ def stacked_quarters(
         mark={"type": "bar", "tooltip": False},
         encoding={
             "x": _quarter_axis(quarters),
-            "y": _count_axis("Incidents"),
+            "y": _count_axis("Incidents", _largest(counts)),
             "color": _series_colour(legend, order_titles, [colours[s] for s in order], columns=3),
             "order": {"field": "rank"},
         },
@@ -265,7 +287,7 @@ def bars(key: str, title: str, counts: Sequence[Count], label: str, caption: str
         mark={"type": "bar", "color": colour, "height": 12},
         encoding={
             "y": {"field": "period", "type": "nominal", "sort": [c.period for c in counts], "title": None},
-            "x": _count_axis(label),
+            "x": _count_axis(label, _largest(counts, stacked=False)),
         },
     )
     return Chart(key, title, caption, spec, Table(("Owner", label), tuple((c.period, str(c.count)) for c in counts)))
@@ -284,6 +306,7 @@ def binned(
     order = list(dict.fromkeys(c.series for c in counts))
     titles = [next(c.title for c in counts if c.series == s) for s in order]
     values = [{"bin": c.period, "series": c.title, "count": c.count, "rank": order.index(c.series)} for c in counts]
+    side_by_side = len(order) > 1 and "detect" in order  # durations: detect and resolve side by side
     spec = _base(
         f"{title}. {caption}",
         values,
@@ -297,13 +320,13 @@ def binned(
                 "title": x_title,
                 "axis": {"labelAngle": 0},
             },
-            "y": _count_axis("Count"),
+            "y": _count_axis("Count", _largest(counts, stacked=not side_by_side)),
             "color": _series_colour(None, titles, [colours[s] for s in order]),
             "order": {"field": "rank"},
         },
     )
-    if len(order) > 1 and "detect" in order:
-        spec["encoding"]["xOffset"] = {"field": "series", "sort": titles}  # durations: side by side
+    if side_by_side:
+        spec["encoding"]["xOffset"] = {"field": "series", "sort": titles}
     by_bin: dict[str, dict[str, int]] = {}
     for c in counts:
         by_bin.setdefault(c.period, {})[c.series] = c.count
