@@ -1,14 +1,20 @@
 """Charts as vl-convert draws them (pmkb.site.charts through the real chart engine): count axes tick whole numbers
-only (issue 16)."""
+only, and no chart is drawn wider than a phone's content column, so none is scaled down there (issue 16)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
-from pmkb.site.charts import Chart, bars, binned, render_svgs, stacked_quarters
-from pmkb.site.insights import AGE_BINS, DURATION_BINS, Count
+from pmkb.core.model import ActionItem
+from pmkb.core.taxonomy import load_taxonomy
+from pmkb.site.charts import Chart, bars, binned, home_charts, render_svgs, stacked_quarters, trend_charts
+from pmkb.site.insights import AGE_BINS, DURATION_BINS, Count, home_insights, trend
+from test_insights import TODAY, pm
 
+# The content column of a 400 px wide window under Material (tests/browser/test_design.py measures it).
+PHONE_COLUMN = 368
 LINEAR_AXIS = re.compile(
     r"aria-label=\"[XY]-axis titled '(?P<title>[^']*)' for a linear scale[^\"]*\">"
     r".*?<g class=\"mark-text role-axis-label\"[^>]*>(?P<labels>.*?)</g>",
@@ -84,3 +90,40 @@ def test_count_axes_tick_whole_numbers_only(drawn_counts, largest):
         assert numbers[-1] <= largest < numbers[-1] + max(numbers[1] - numbers[0], 1) * 2
         if largest <= 2:
             assert numbers == list(range(largest + 1))  # a tick on each whole number: 0 1, or 0 1 2
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(None, None, "mkdocs.yml")[0]
+
+
+def test_no_chart_is_drawn_wider_than_a_phones_column(taxonomy):
+    """The home page's charts, with long names on their axes, and a facet page's: each SVG (a chart in panels: each
+    panel) fits a 400 px window's content column at its own size, text at its drawn 11 px."""
+    overdue = date(2026, 1, 1)
+    listed = [
+        pm(
+            f"p{i}",
+            f"2026-{1 + i % 10:02d}-{1 + i:02d}",
+            cause,
+            severity,
+            detect_min=5 + 30 * i,
+            resolve_min=90 + 400 * i,
+            items=(ActionItem(0, "Fix it", f"a-very-long-team-name-for-the-platform-group-{i}", "open", due=overdue),),
+        )
+        for i, (cause, severity) in enumerate(
+            [("manual-operation", "SEV1"), ("config-change", "SEV2"), ("monitoring-gap", "SEV3"), ("capacity", "SEV4")]
+        )
+    ]
+    charts = [
+        *home_charts(home_insights(listed, taxonomy, TODAY), taxonomy.slugs("severities")),
+        *trend_charts("causes-capacity", "Capacity", trend("capacity", "Capacity", listed[3:], TODAY)),
+    ]
+    durations = next(c for c in charts if c.key == "home-durations")
+    assert len(durations.panels) == 2  # detect and resolve: side by side where they fit, else one under the other
+    svgs = render_svgs(charts)
+    drawn = [panel for chart in charts for panel in chart.drawn()]
+    assert set(svgs) == {panel.key for panel in drawn}
+    for panel in drawn:
+        width = float(re.search(r'<svg [^>]*width="([\d.]+)"', svgs[panel.key])[1])
+        assert 200 < width <= PHONE_COLUMN, f"{panel.key} is drawn {width} px wide"
