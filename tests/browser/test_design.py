@@ -80,3 +80,44 @@ def test_postmortem_timeline_strip_and_toc(design_browser, served_kb):  # noqa: 
         page.context.close()
     assert spans == 3 and [m.split()[0] for m in moments] == ["Started", "Detected", "Mitigated", "Resolved"]
     assert "Tracked action items" in [t.strip() for t in toc]
+
+
+# Every chart's SVG at 400 px: its figure's id, its rendered width, and the smallest of its texts as rendered (the
+# font size vl-convert drew it at, times the factor the page scales the SVG by).
+CHART_TEXT = """[...document.querySelectorAll('figure.pmkb-chart svg')].map(svg => {
+  const box = svg.getBoundingClientRect(), scale = box.width / svg.width.baseVal.value;
+  const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale);
+  return [svg.closest('figure').id, box.width, box.top, Math.min(...sizes)];
+})"""
+
+
+@pytest.mark.parametrize("name", ["home", "cause"])
+def test_charts_are_readable_at_400px(design_browser, served_kb, name):  # noqa: F811
+    """No chart is drawn for a desktop and shrunk on a phone: its text stays at 10 px or more (vl-convert draws it
+    at 11 and 12), every chart (every panel of a chart in panels) is at least 250 px wide, and the page does not
+    scroll sideways."""
+    page = open_page(design_browser, served_kb, PAGES[name], width=NARROW)
+    try:
+        charts = page.evaluate(CHART_TEXT)
+        width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        page.context.close()
+    assert charts and width <= NARROW
+    for figure, drawn, _, smallest in charts:
+        assert smallest >= 10, f"{figure}: text shrunk to {smallest:.1f} px at {NARROW} px"
+        assert drawn >= 250, f"{figure}: {drawn:.0f} px wide at {NARROW} px"
+
+
+def test_the_home_duration_panels_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone(
+    design_browser,  # noqa: F811
+    served_kb,  # noqa: F811
+):
+    tops = {}
+    for width in (WIDE, NARROW):
+        page = open_page(design_browser, served_kb, "", width=width)
+        try:
+            tops[width] = [top for figure, _, top, _ in page.evaluate(CHART_TEXT) if figure == "chart-home-durations"]
+        finally:
+            page.context.close()
+    assert len(tops[WIDE]) == len(tops[NARROW]) == 2
+    assert tops[WIDE][0] == tops[WIDE][1] and tops[NARROW][1] > tops[NARROW][0]

@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pmkb.runtime.chart_engine import EngineRun
@@ -50,6 +50,9 @@ SEVERITY_COLOURS = ("#b71c1c", "#bf360c", "#f9a825", "#00796b")
 STATUS_COLOURS = {"open": "#e15759", "in-progress": "#f28e2b", "done": "#59a14f", "wont-do": "#8c8c8c"}
 OVERDUE_COLOURS = {"overdue": "#e15759", "on-time": "#4e79a7"}
 WIDTH, HEIGHT = 300, 150
+# A chart drawn at most about 360 px wide is not scaled down in the content column of a 400 px wide phone.
+PANEL_WIDTH, PANEL_LABELS = 200, 120  # a panel's plot, and the most its labels on the left may take
+BARS_WIDTH = 200  # overdue items by owner: owners' names on the left take up to PANEL_LABELS
 
 
 def _engine_version() -> str:
@@ -82,6 +85,13 @@ class Chart:
     spec: Mapping  # Vega-Lite
     table: Table
     wide: bool = False  # spans the whole content width on large screens
+    # Drawn instead of `spec`, one SVG each, side by side where they fit and else one under the other; the
+    # figure has one caption and one table for all of them.
+    panels: tuple[Chart, ...] = ()
+
+    def drawn(self) -> tuple[Chart, ...]:
+        """What is drawn for this figure: its panels, or itself."""
+        return self.panels or (self,)
 
 
 def charts_enabled(option: bool = True) -> bool:
@@ -123,9 +133,31 @@ def _colour_scale(order: Sequence[str], colours: Mapping[str, str]) -> dict:
     return {"domain": list(order), "range": [colours[s] for s in order]}
 
 
-def _count_axis(title: str) -> dict:
-    """A count of incidents or items: whole numbers only."""
-    return {"field": "count", "type": "quantitative", "title": title, "axis": {"tickMinStep": 1}}
+SMALL_COUNT = 4  # up to this largest count, the count axis lists its ticks: 0, 1, ... the largest
+
+
+def _count_axis(title: str, largest: int) -> dict:
+    """A count of incidents or items, whose longest bar (or stack) is `largest`: whole-number ticks only.
+
+    `tickMinStep: 1` alone is not enough: Vega lowers the tick count to span/step + 1, and over a domain of
+    [0, 1] or [0, 2] two or three ticks still fall on halves (0, 0.5, 1); a `format` of "d" alone would only
+    round those labels into duplicates (0, 1, 1). So small counts get their ticks listed, with "d" as their
+    format (Vega picks the labels' precision from the step it would have used: 0.0, 1.0); from 3 up,
+    tickMinStep is enough (the tick step is then at least 1, and 1, 2 or 5 times a power of ten)."""
+    axis: dict = {"tickMinStep": 1}
+    if largest <= SMALL_COUNT:
+        axis.update(values=list(range(max(largest, 1) + 1)), format="d")
+    return {"field": "count", "type": "quantitative", "title": title, "axis": axis}
+
+
+def _largest(counts: Iterable[Count], *, stacked: bool = True) -> int:
+    """The longest bar: the largest sum per period when the series are stacked, else the largest count."""
+    if not stacked:
+        return max((c.count for c in counts), default=0)
+    sums: dict[str, int] = {}
+    for c in counts:
+        sums[c.period] = sums.get(c.period, 0) + c.count
+    return max(sums.values(), default=0)
 
 
 def _series_colour(title: str | None, domain: Sequence[str], colours: Sequence[str], **legend) -> dict:
@@ -174,7 +206,7 @@ def stacked_quarters(
         mark={"type": "bar", "tooltip": False},
         encoding={
             "x": _quarter_axis(quarters),
-            "y": _count_axis("Incidents"),
+            "y": _count_axis("Incidents", _largest(counts)),
             "color": _series_colour(legend, order_titles, [colours[s] for s in order], columns=3),
             "order": {"field": "rank"},
         },
@@ -195,25 +227,34 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def duration_chart(key: str, stats: Sequence[DurationStats]) -> Chart:
-    """Time to detect and to resolve per cause: a bar to the median and a tick at the 90th percentile."""
-    values = []
-    for s in stats:
-        for measure, median, p90 in (
-            ("Time to detect", s.detect_median, s.detect_p90),
-            ("Time to resolve", s.resolve_median, s.resolve_p90),
-        ):
-            if median is not None:
-                values.append({"cause": s.title, "measure": measure, "median": _hours(median), "p90": _hours(p90)})
-    order = [s.title for s in stats]
-    y = {"field": "cause", "type": "nominal", "sort": order, "title": None}
+    """Time to detect and to resolve per cause: a bar to the median and a tick at the 90th percentile.
 
-    def panel(measure: str, colour: str) -> dict:
-        return {
-            "transform": [{"filter": {"field": "measure", "equal": measure}}],
-            "width": 200,
-            "height": {"step": 16},
-            "title": {"text": measure, "fontSize": 12, "fontWeight": "normal", "anchor": "start"},
-            "layer": [
+    Two panels, each a chart of its own no wider than a phone's column: side by side where the page is wide
+    enough, one under the other where it is not. One chart with both would be drawn for a desktop's width and
+    scaled down to half on a phone, its text with it."""
+    order = [s.title for s in stats]
+    y = {"field": "cause", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": PANEL_LABELS}}
+    slowest = max(stats, key=lambda s: s.resolve_median or 0, default=None)
+    caption = (
+        f"Median (bar) and 90th percentile (tick) per primary cause, in hours. Slowest to resolve: {slowest.title}, "
+        f"median {format_seconds(slowest.resolve_median)}, 90th percentile {format_seconds(slowest.resolve_p90)}."
+        if slowest is not None and slowest.resolve_median is not None
+        else "No incident has a complete timeline yet."
+    )
+
+    def panel(measure: str, slug: str, colour: str) -> Chart:
+        values = []
+        for s in stats:
+            median, p90 = (s.detect_median, s.detect_p90) if slug == "detect" else (s.resolve_median, s.resolve_p90)
+            if median is not None:
+                values.append({"cause": s.title, "median": _hours(median), "p90": _hours(p90)})
+        spec = _base(
+            f"{measure} per cause. Median (bar) and 90th percentile (tick), in hours.",
+            values,
+            width=PANEL_WIDTH,
+            height={"step": 16},
+            title={"text": measure, "fontSize": 12, "fontWeight": "normal", "anchor": "start"},
+            layer=[
                 {
                     "mark": {"type": "bar", "color": colour, "height": 10},
                     "encoding": {"y": y, "x": {"field": "median", "type": "quantitative", "title": "hours"}},
@@ -223,23 +264,16 @@ def duration_chart(key: str, stats: Sequence[DurationStats]) -> Chart:
                     "encoding": {"y": y, "x": {"field": "p90", "type": "quantitative"}},
                 },
             ],
-        }
+        )
+        return Chart(
+            f"{key}-{slug}",
+            f"{measure}, by cause",
+            "Median (bar) and 90th percentile (tick) per primary cause, in hours.",
+            spec,
+            Table((), ()),
+        )
 
-    slowest = max(stats, key=lambda s: s.resolve_median or 0, default=None)
-    caption = (
-        f"Median (bar) and 90th percentile (tick) per primary cause, in hours. Slowest to resolve: {slowest.title}, "
-        f"median {format_seconds(slowest.resolve_median)}, 90th percentile {format_seconds(slowest.resolve_p90)}."
-        if slowest is not None and slowest.resolve_median is not None
-        else "No incident has a complete timeline yet."
-    )
-    spec = _base(
-        "Time to detect and time to resolve per cause. " + caption,
-        values,
-        hconcat=[panel("Time to detect", PALETTE[0]), panel("Time to resolve", PALETTE[1])],
-        resolve={"scale": {"x": "independent"}},
-    )
-    spec.pop("width")
-    spec.pop("height")
+    panels = (panel("Time to detect", "detect", PALETTE[0]), panel("Time to resolve", "resolve", PALETTE[1]))
     rows = tuple(
         (
             s.title,
@@ -252,7 +286,8 @@ def duration_chart(key: str, stats: Sequence[DurationStats]) -> Chart:
         for s in stats
     )
     header = ("Cause", "Incidents", "Detect: median", "Detect: p90", "Resolve: median", "Resolve: p90")
-    return Chart(key, "Time to detect and to resolve, by cause", caption, spec, Table(header, rows), wide=True)
+    title = "Time to detect and to resolve, by cause"
+    return Chart(key, title, caption, {}, Table(header, rows), wide=True, panels=panels)
 
 
 def bars(key: str, title: str, counts: Sequence[Count], label: str, caption: str, colour: str) -> Chart:
@@ -261,11 +296,18 @@ def bars(key: str, title: str, counts: Sequence[Count], label: str, caption: str
     spec = _base(
         f"{title}. {caption}",
         values,
+        width=BARS_WIDTH,
         height={"step": 18},
         mark={"type": "bar", "color": colour, "height": 12},
         encoding={
-            "y": {"field": "period", "type": "nominal", "sort": [c.period for c in counts], "title": None},
-            "x": _count_axis(label),
+            "y": {
+                "field": "period",
+                "type": "nominal",
+                "sort": [c.period for c in counts],
+                "title": None,
+                "axis": {"labelLimit": PANEL_LABELS},
+            },
+            "x": _count_axis(label, _largest(counts, stacked=False)),
         },
     )
     return Chart(key, title, caption, spec, Table(("Owner", label), tuple((c.period, str(c.count)) for c in counts)))
@@ -284,6 +326,7 @@ def binned(
     order = list(dict.fromkeys(c.series for c in counts))
     titles = [next(c.title for c in counts if c.series == s) for s in order]
     values = [{"bin": c.period, "series": c.title, "count": c.count, "rank": order.index(c.series)} for c in counts]
+    side_by_side = len(order) > 1 and "detect" in order  # durations: detect and resolve side by side
     spec = _base(
         f"{title}. {caption}",
         values,
@@ -297,13 +340,13 @@ def binned(
                 "title": x_title,
                 "axis": {"labelAngle": 0},
             },
-            "y": _count_axis("Count"),
+            "y": _count_axis("Count", _largest(counts, stacked=not side_by_side)),
             "color": _series_colour(None, titles, [colours[s] for s in order]),
             "order": {"field": "rank"},
         },
     )
-    if len(order) > 1 and "detect" in order:
-        spec["encoding"]["xOffset"] = {"field": "series", "sort": titles}  # durations: side by side
+    if side_by_side:
+        spec["encoding"]["xOffset"] = {"field": "series", "sort": titles}
     by_bin: dict[str, dict[str, int]] = {}
     for c in counts:
         by_bin.setdefault(c.period, {})[c.series] = c.count
@@ -403,8 +446,17 @@ def home_charts(insights: HomeInsights, severity_slugs: Sequence[str]) -> tuple[
 
 def _with_data(charts: Iterable[Chart]) -> tuple[Chart, ...]:
     """Charts with something to draw: Vega-Lite fails on an empty colour domain, and an empty chart says nothing
-    a caption cannot (incidents older than the window, a knowledge base without timelines)."""
-    return tuple(chart for chart in charts if _values(chart.spec))
+    a caption cannot (incidents older than the window, a knowledge base without timelines). Of a chart in
+    panels, the panels without data go."""
+    kept = []
+    for chart in charts:
+        if chart.panels:
+            panels = tuple(panel for panel in chart.panels if _values(panel.spec))
+            if panels:
+                kept.append(replace(chart, panels=panels))
+        elif _values(chart.spec):
+            kept.append(chart)
+    return tuple(kept)
 
 
 def _values(spec: Mapping) -> list:
@@ -490,9 +542,10 @@ def _cache_key(chart: Chart, version: str) -> str:
 
 
 class ChartJob:
-    """Inline SVGs of `charts`, by key: read from `cache_dir` where drawn before, the rest drawn by a chart engine
-    process started here (pmkb.runtime.chart_engine) while the build goes on. `result()` waits for it, themes the
-    new SVGs and stores them. Files of charts no longer drawn are left for `prune`.
+    """Inline SVGs of `charts`, by key (a chart in panels: by its panels' keys): read from `cache_dir` where drawn
+    before, the rest drawn by a chart engine process started here (pmkb.runtime.chart_engine) while the build goes
+    on. `result()` waits for it, themes the new SVGs and stores them. Files of charts no longer drawn are left for
+    `prune`.
     """
 
     def __init__(self, charts: Iterable[Chart], cache_dir: Path | None = None) -> None:
@@ -501,7 +554,7 @@ class ChartJob:
         self.svgs: dict[str, str] = {}
         self.names: set[str] = set()  # cache file names of these charts
         self.missing: list[tuple[Chart, Path | None]] = []
-        for chart in charts:
+        for chart in (drawn for figure in charts for drawn in figure.drawn()):
             name = _cache_key(chart, version) + ".svg"
             self.names.add(name)
             cached = cache_dir / name if cache_dir is not None else None
