@@ -127,3 +127,14 @@ def test_no_chart_is_drawn_wider_than_a_phones_column(taxonomy):
     for panel in drawn:
         width = float(re.search(r'<svg [^>]*width="([\d.]+)"', svgs[panel.key])[1])
         assert 200 < width <= PHONE_COLUMN, f"{panel.key} is drawn {width} px wide"
+
+
+def test_each_count_axis_names_what_it_counts(taxonomy):
+    """The action items chart counts action items, not incidents (its axis said "Incidents")."""
+    listed = [
+        pm("p1", "2026-03-02", "capacity", "SEV2", items=(ActionItem(0, "Fix it", "team-a", "open"),)),
+        pm("p2", "2026-05-02", "deployment", "SEV3", items=(ActionItem(0, "Fix it", "team-b", "done"),)),
+    ]
+    charts = {c.key: c for c in home_charts(home_insights(listed, taxonomy, TODAY), taxonomy.slugs("severities"))}
+    assert charts["home-actions"].spec["encoding"]["y"]["title"] == "Action items"
+    assert charts["home-by-cause"].spec["encoding"]["y"]["title"] == "Incidents"

@@ -192,6 +192,7 @@ def stacked_quarters(
     legend: str,
     caption: str,
     wide: bool = False,
+    counted: str = "Incidents",
 ) -> Chart:
     # Series in the order of `colours` (taxonomy order, "other" last), not in the order they first appear.
     present = {c.series for c in counts}
@@ -206,7 +207,7 @@ def stacked_quarters(
         mark={"type": "bar", "tooltip": False},
         encoding={
             "x": _quarter_axis(quarters),
-            "y": _count_axis("Incidents", _largest(counts)),
+            "y": _count_axis(counted, _largest(counts)),
             "color": _series_colour(legend, order_titles, [colours[s] for s in order], columns=3),
             "order": {"field": "rank"},
         },
@@ -412,6 +413,7 @@ def home_charts(insights: HomeInsights, severity_slugs: Sequence[str]) -> tuple[
             "Items are counted in their incident's quarter (no closing date is recorded): "
             + ", ".join(f"{n:,} {s.lower()}" for s, n in status_totals.items())
             + ".",
+            counted="Action items",
         )
     )
     if insights.overdue_by_owner:
