@@ -416,7 +416,8 @@ def split(tmp_path_factory, serve) -> tuple[Path, str]:
 def test_a_site_split_into_several_indexes_writes_each_and_lists_the_others(split):
     built, _ = split
     parts = json.loads((built / "search/pagefind-parts.json").read_text(encoding="utf-8"))
-    assert len(parts) >= 2 and parts == [f"pagefind/part-{k}/" for k in range(2, len(parts) + 2)]
+    # 6 pages are indexed (5 incidents and a runbook; not the draft, the home page or the generated pages): 3 parts.
+    assert parts == ["pagefind/part-2/", "pagefind/part-3/"]
     assert all((built / part / "pagefind-entry.json").is_file() for part in ["pagefind/", *parts])
     # Every incident of the explorer's index has its Pagefind page id, whichever index it is in.
     ids = json.loads((built / "search/pagefind-ids.json").read_text(encoding="utf-8"))["ids"].split(" ")

@@ -60,16 +60,16 @@ class BrowserSearch:
         include_drafts: bool,
         directory_urls: bool,
         site_dir: str,
-        pages: int,
+        other_pages: int,
         pages_per_index: int,
     ) -> None:
-        """`pages`: about how many pages will be indexed (the parts are balanced by it); `pages_per_index`: the
-        `search_index_pages` option (0: one index)."""
+        """`other_pages`: how many of the author's ordinary pages there are (indexed beside the postmortems: the
+        parts are balanced by their sum); `pages_per_index`: the `search_index_pages` option (0: one index)."""
         self.cancel()  # a previous build's, if MkDocs never reached on_post_build
         self.catalog = catalog
         self.directory_urls = directory_urls
         self.row_urls = index_urls(catalog.listed(include_drafts), lambda src: page_url(src, directory_urls))
-        _, per_part = part_sizes(pages, pages_per_index)
+        _, per_part = part_sizes(len(self.row_urls) + other_pages, pages_per_index)
         self.indexer = SplitIndexer(Path(site_dir, PAGEFIND_FOLDER), per_part, exclude_selectors=EXCLUDED_SELECTORS)
 
     def page(self, src_uri: str, title: str, html: str, record: PageRecord | None) -> None:

@@ -250,7 +250,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             site_dir=config.site_dir,
-            pages=sum(1 for file in files.documentation_pages() if not file.inclusion.is_excluded()),
+            other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
             pages_per_index=self.config.search_index_pages,
         )
         site = self.site = build_site(
