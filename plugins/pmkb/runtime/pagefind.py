@@ -23,6 +23,7 @@ import queue
 import subprocess
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,13 +283,11 @@ class SplitIndexer:
         self.pages_per_part = max(pages_per_part, 1)
         self.options = options
         self.folders: list[Path] = []
-        self.pages = 0
         self.stats: IndexStats | None = None
         self._parts: list[PagefindIndexer] = []
-        self._ids: dict[str, str] = {}
-        self._failures: list[PagefindError] = []
-        self._finishing: list[threading.Thread] = []
-        self._lock = threading.Lock()
+        # One thread waits for each full part in turn and ends its process, freeing its memory.
+        self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind-part")
+        self._finished: list[Future[dict[str, str]]] = []
         self._start_part()
 
     def _start_part(self) -> None:
@@ -296,29 +295,15 @@ class SplitIndexer:
         self.folders.append(self.output if number == 1 else self.output / f"part-{number}")
         self._parts.append(PagefindIndexer(**self.options))
 
-    def _finish(self, part: PagefindIndexer) -> None:
-        try:
-            ids = part.finish()
-        except PagefindError as error:
-            with self._lock:
-                self._failures.append(error)
-            return
-        with self._lock:
-            self._ids.update(ids)
-
     def _close_part(self) -> None:
-        """Have the current part written; a thread waits for it and ends its process (freeing its memory)."""
         self._parts[-1].write(self.folders[-1])
-        waiter = threading.Thread(target=self._finish, args=(self._parts[-1],), name="pagefind-part", daemon=True)
-        waiter.start()
-        self._finishing.append(waiter)
+        self._finished.append(self._finisher.submit(self._parts[-1].finish))
 
     def add(self, url: str, html: str) -> None:
         if self._parts[-1].pages >= self.pages_per_part:
             self._close_part()
             self._start_part()
         self._parts[-1].add(url, html)
-        self.pages += 1
 
     def write(self) -> None:
         self._close_part()
@@ -330,11 +315,14 @@ class SplitIndexer:
     def finish(self) -> dict[str, str]:
         """Wait for every part; {url: Pagefind page id} of every page of every part."""
         start = time.perf_counter()
-        for waiter in self._finishing:
-            waiter.join()
-        if self._failures:
+        ids: dict[str, str] = {}
+        try:
+            for finished in self._finished:
+                ids.update(finished.result())
+        except PagefindError:
             self.cancel()
-            raise self._failures[0]
+            raise
+        self._finisher.shutdown(wait=False)
         stats = [part.stats for part in self._parts if part.stats is not None]
         if stats:
             self.stats = IndexStats(
@@ -343,8 +331,9 @@ class SplitIndexer:
                 peak_mb=max(s.peak_mb for s in stats),
                 waited_seconds=time.perf_counter() - start,
             )
-        return dict(self._ids)
+        return ids
 
     def cancel(self) -> None:
         for part in self._parts:
-            part.cancel()
+            part.cancel()  # a part being waited for then fails its wait, which ends the waiting thread
+        self._finisher.shutdown(wait=False)
