@@ -103,6 +103,14 @@ def test_workflow_checks_pull_requests_and_publishes_the_default_branch():
     assert checkout["with"]["fetch-depth"] == 0  # --changed needs the history to find the merge base
     build_step = next(step for step in check["steps"] if step.get("run") == BUILD_STRICT)
     assert "failure()" in build_step["if"]  # the build still runs when lint fails, so both report
+    # pmkb's cache is restored before the build, from the newest earlier commit's (tests/test_reproducible.py shows
+    # that any earlier cache gives the same site as none).
+    (cache,) = [step for step in check["steps"] if str(step.get("uses", "")).startswith("actions/cache@")]
+    assert check["steps"].index(cache) == check["steps"].index(build_step) - 1
+    assert cache["if"] == build_step["if"]
+    assert cache["with"]["path"] == ".cache/pmkb"
+    assert cache["with"]["key"] == "pmkb-${{ runner.os }}-${{ github.sha }}"
+    assert cache["with"]["restore-keys"] == "pmkb-${{ runner.os }}-"
     upload = next(step for step in check["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages"))
     assert upload["with"]["path"] == (load_yaml(REPO / "mkdocs.yml").get("site_dir") or "site")
     assert "pull_request" in upload["if"]

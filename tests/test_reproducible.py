@@ -8,6 +8,7 @@ diff then shows only real changes.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,43 @@ def test_rebuilding_in_place_changes_nothing(kb):
     before = site_files(site)
     kb.build()
     assert site_files(site) == before
+
+
+def test_an_earlier_commits_cache_gives_the_same_site_as_none(tmp_path: Path):
+    """What CI's restored cache does (`actions/cache` in the workflow): a build that finds the cache an earlier
+    version of the knowledge base left (drawn charts, similar incidents' term counts) writes exactly the site that
+    a build with no cache writes, for a change that moves charts, similar incidents and lists."""
+    kb = make_kb(tmp_path / "kb", list(FILES))
+    build_in_subprocess(kb, tmp_path / "site-before", hash_seed="1")
+    cache = kb.root / ".cache" / "pmkb"
+    earlier_charts = {path.name for path in (cache / "charts").glob("*.svg")}
+    assert earlier_charts and (cache / "search" / "similar-terms.json").is_file()
+
+    # The next commit: a cause and a service change, one postmortem goes, one arrives.
+    kb.write(
+        "2023/2023-11-20-dns-expiry.md",
+        FILES["2023/2023-11-20-dns-expiry.md"].replace("cause: expiry", "cause: network").replace("- edge", "- cdn"),
+    )
+    (kb.docs / "2022" / "2022-01-03-old.md").unlink()
+    kb.write(
+        "2024/2024-07-09-queue-backlog.md",
+        render_postmortem(
+            front_matter(
+                title="Queue backlog",
+                date="2024-07-09",
+                timeline=_timeline("2024-07-09", 2),
+                cause="capacity",
+                tags=["redis"],
+            )
+        ),
+    )
+    build_in_subprocess(kb, tmp_path / "site-cached", hash_seed="2")
+    assert earlier_charts & {path.name for path in (cache / "charts").glob("*.svg")}  # some charts were reused
+    shutil.rmtree(cache)
+    build_in_subprocess(kb, tmp_path / "site-fresh", hash_seed="3")
+
+    before, cached, fresh = (site_files(tmp_path / name) for name in ("site-before", "site-cached", "site-fresh"))
+    assert sorted(cached) == sorted(fresh)
+    assert [name for name in cached if cached[name] != fresh[name]] == []
+    assert "2024/2024-07-09-queue-backlog/index.html" in cached and "2022/2022-01-03-old/index.html" not in cached
+    assert cached["causes/network/index.html"] != before.get("causes/network/index.html")  # the change shows
