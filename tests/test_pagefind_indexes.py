@@ -60,6 +60,23 @@ def test_settle_gives_up_on_an_index_that_never_completes(tmp_path: Path, monkey
         settle(tmp_path)
 
 
+def test_settle_takes_a_file_vanishing_mid_look_as_not_yet_settled(tmp_path: Path, monkeypatch):
+    _whole_index(tmp_path)
+    fragment = tmp_path / "fragment" / "en_1.pf_fragment"
+    real_stat = Path.stat
+    vanished = []
+
+    def stat(path: Path, *args, **kwargs):
+        if path == fragment and not vanished:  # listed, then renamed away before its size is read
+            vanished.append(path)
+            raise FileNotFoundError(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    settle(tmp_path)
+    assert vanished
+
+
 def test_settle_ignores_other_indexes_placed_below_it(tmp_path: Path):
     _whole_index(tmp_path)
     (tmp_path / "part-2").mkdir()

@@ -224,8 +224,8 @@ def settle(output: Path, *, poll: float = 0.02) -> None:
     deadline = time.monotonic() + SETTLE_SECONDS
     previous: dict[Path, int] | None = None
     while True:
-        sizes = {path: path.stat().st_size for path in _index_files(output)}
-        if sizes == previous and all(sizes.values()) and _entry_complete(output):
+        sizes = _sizes(output)
+        if sizes is not None and sizes == previous and all(sizes.values()) and _entry_complete(output):
             return
         if time.monotonic() > deadline:
             raise PagefindError(f"Pagefind left an incomplete index in {output}")
@@ -233,10 +233,20 @@ def settle(output: Path, *, poll: float = 0.02) -> None:
         time.sleep(poll)
 
 
-def _index_files(output: Path) -> list[Path]:
-    """Pagefind's files in `output`: at its top and in its own folders (not in other indexes placed below it)."""
+def _sizes(output: Path) -> dict[Path, int] | None:
+    """The size of each of Pagefind's files in `output` (at its top and in its own folders, not in other indexes
+    placed below it); None while a file vanishes between listing and looking (Pagefind still renaming)."""
     folders = [output, *(output / name for name in INDEX_FOLDERS)]
-    return [path for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()]
+    try:
+        return {
+            path: path.stat().st_size
+            for folder in folders
+            if folder.is_dir()
+            for path in folder.iterdir()
+            if path.is_file()
+        }
+    except OSError:
+        return None
 
 
 def _entry_complete(output: Path) -> bool:

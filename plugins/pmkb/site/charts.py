@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -243,10 +243,10 @@ def duration_chart(key: str, stats: Sequence[DurationStats]) -> Chart:
         else "No incident has a complete timeline yet."
     )
 
-    def panel(measure: str, slug: str, colour: str) -> Chart:
+    def panel(measure: str, slug: str, colour: str, pick: Callable[[DurationStats], tuple]) -> Chart:
         values = []
         for s in stats:
-            median, p90 = (s.detect_median, s.detect_p90) if slug == "detect" else (s.resolve_median, s.resolve_p90)
+            median, p90 = pick(s)
             if median is not None:
                 values.append({"cause": s.title, "median": _hours(median), "p90": _hours(p90)})
         spec = _base(
@@ -274,7 +274,10 @@ def duration_chart(key: str, stats: Sequence[DurationStats]) -> Chart:
             Table((), ()),
         )
 
-    panels = (panel("Time to detect", "detect", PALETTE[0]), panel("Time to resolve", "resolve", PALETTE[1]))
+    panels = (
+        panel("Time to detect", "detect", PALETTE[0], lambda s: (s.detect_median, s.detect_p90)),
+        panel("Time to resolve", "resolve", PALETTE[1], lambda s: (s.resolve_median, s.resolve_p90)),
+    )
     rows = tuple(
         (
             s.title,
