@@ -45,7 +45,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ENV = {"NO_MKDOCS_2_WARNING": "1", "PMKB_TODAY": corpus.TODAY.isoformat()}
 # A result drawn with its title (the explorer draws a row's facts first and its title when it has it).
 RESULT = ".pmkb-result:not(.pmkb-result--pending)"
-STATS = re.compile(r"Pagefind indexed (\d+) pages \(([\d.]+) s CPU, peak (\d+) MB\); the build waited ([\d.]+) s")
+STATS = re.compile(
+    r"Pagefind (?:\S+ )?indexed (\d+) pages \(([\d.]+) s CPU, peak (\d+) MB\); the build waited ([\d.]+) s"
+)
 
 
 INDEX_PAGES: int | None = None  # --index-pages

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pmkb.runtime import pagefind
-from pmkb.runtime.pagefind import PagefindError, SplitIndexer, part_sizes, settle
+from pmkb.runtime.pagefind import PagefindError, SplitIndexer, find_pagefind, part_sizes, settle
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_settle_ignores_other_indexes_placed_below_it(tmp_path: Path):
 
 
 def test_a_split_index_writes_every_part_and_knows_every_page(tmp_path: Path):
-    indexer = SplitIndexer(tmp_path / "pagefind", 2)
+    indexer = SplitIndexer(tmp_path / "pagefind", 2, find_pagefind())
     urls = [f"/incident-{n}/" for n in range(5)]
     for n, url in enumerate(urls):
         indexer.add(url, f"<html lang='en'><body><h1>Incident {n}</h1><p>word{n} shared</p></body></html>")

@@ -5,6 +5,9 @@ Playwright cannot download its own browsers here, so the system's Chromium is la
 PMKB_CHROMIUM if set, else `chromium` on the PATH (Debian's package; scripts/test installs it when it can).
 When Playwright or Chromium is missing, every browser test is skipped with one line naming what is missing;
 under CI (CI=true) that is a failure instead, so CI never passes with the browser tests skipped.
+
+The explorer's tests of search run once per Pagefind binary pmkb supports (`pagefind_binary`): the `pagefind[bin]`
+wheel's (1.5.2) and the npm registry's newer one, which scripts/test installs into .cache/test-tools/pagefind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import KB  # tests/conftest.py (this folder is the package `browser`, next to it)
+from pmkb.runtime.pagefind import PagefindBinary, PagefindError, find_pagefind
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -69,6 +73,35 @@ def browser():
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# Where scripts/test installs the npm registry's Pagefind (`npm install --prefix`), as a team's project would have it.
+NPM_PAGEFIND = Path(__file__).resolve().parents[2] / ".cache" / "test-tools" / "pagefind"
+
+
+def _pagefind(source: str) -> PagefindBinary | str:
+    """The Pagefind binary from `source` ("wheel" or "npm"), or what is missing, in one line."""
+    saved = os.environ.pop("PAGEFIND_BINARY_PATH", None)
+    try:
+        found = find_pagefind(NPM_PAGEFIND if source == "npm" else None)
+    except PagefindError as error:
+        return str(error)
+    finally:
+        if saved is not None:
+            os.environ["PAGEFIND_BINARY_PATH"] = saved
+    if source == "npm" and found.origin != "the project's npm package":
+        return f"no Pagefind from the npm registry in {NPM_PAGEFIND} (scripts/test installs it)"
+    return found
+
+
+@pytest.fixture(scope="module", params=["wheel", "npm"], ids=lambda source: f"pagefind-{source}")
+def pagefind_binary(request) -> PagefindBinary:
+    """Each Pagefind binary pmkb supports, in turn: a fixture site built with it is built (and tested) twice."""
+    found = _pagefind(request.param)
+    if isinstance(found, str):
+        missing_or_skip(found)
+        raise AssertionError("unreachable")  # missing_or_skip skips or fails
+    return found
 
 
 class PageErrors(list):
@@ -132,8 +165,11 @@ def serve() -> Iterator:
         served.close()
 
 
-def build_kb(root: Path, fill, *, plugin_options: dict | None = None, **config) -> Path:
-    """Write a knowledge base with `fill(kb)`, configured as shipped (Pagefind, not Material's search); build it."""
+def build_kb(
+    root: Path, fill, *, plugin_options: dict | None = None, pagefind: PagefindBinary | None = None, **config
+) -> Path:
+    """Write a knowledge base with `fill(kb)`, configured as shipped (Pagefind, not Material's search); build it,
+    indexed by the `pagefind` binary (by default, the one a team's build would find)."""
     kb = KB(root)
     kb.docs.mkdir(parents=True)
     kb.write("index.md", "# Test KB\n\nAuthor's welcome text.\n")
@@ -141,4 +177,14 @@ def build_kb(root: Path, fill, *, plugin_options: dict | None = None, **config) 
     text = kb.config.read_text(encoding="utf-8").replace("- search\n", "")
     kb.config.write_text(text, encoding="utf-8")
     fill(kb)
-    return kb.build(strict=False)
+    if pagefind is None:
+        return kb.build(strict=False)
+    saved = os.environ.get("PAGEFIND_BINARY_PATH")
+    os.environ["PAGEFIND_BINARY_PATH"] = os.fspath(pagefind.path)
+    try:
+        return kb.build(strict=False)
+    finally:
+        if saved is None:
+            del os.environ["PAGEFIND_BINARY_PATH"]
+        else:
+            os.environ["PAGEFIND_BINARY_PATH"] = saved

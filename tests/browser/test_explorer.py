@@ -109,9 +109,10 @@ ALL = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, serve) -> str:
-    built = build_kb(tmp_path_factory.mktemp("explorer") / "kb", fill, plugin_options={"pages": ["runbooks"]})
-    return serve(built)
+def site(tmp_path_factory, serve, pagefind_binary) -> str:
+    """The fixture knowledge base, built (and every test using it run) once per Pagefind binary."""
+    root = tmp_path_factory.mktemp("explorer") / "kb"
+    return serve(build_kb(root, fill, plugin_options={"pages": ["runbooks"]}, pagefind=pagefind_binary))
 
 
 def shown(page) -> set[str]:
@@ -406,10 +407,10 @@ def test_rows_beyond_the_first_screen_are_filled_as_they_scroll_in_and_show_more
 
 
 @pytest.fixture(scope="module")
-def split(tmp_path_factory, serve) -> tuple[Path, str]:
+def split(tmp_path_factory, serve, pagefind_binary) -> tuple[Path, str]:
     """The same knowledge base with at most 2 pages per Pagefind index: several indexes, merged in the browser."""
     options = {"pages": ["runbooks"], "search_index_pages": 2}
-    built = build_kb(tmp_path_factory.mktemp("split") / "kb", fill, plugin_options=options)
+    built = build_kb(tmp_path_factory.mktemp("split") / "kb", fill, plugin_options=options, pagefind=pagefind_binary)
     return built, serve(built)
 
 

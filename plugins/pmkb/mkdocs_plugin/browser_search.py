@@ -2,9 +2,10 @@
 
 A build goes through it in MkDocs' order:
 
-- `start` (on_files): a Pagefind service process is started, and the rows of the explorer's metadata index are
-  noted (their URLs, to line Pagefind's page ids up with them later). A site of more pages than the
-  `search_index_pages` option gets several indexes, each written as soon as it is full
+- `start` (on_files): the Pagefind binary is chosen (the project's npm package or PAGEFIND_BINARY_PATH, else the
+  `pagefind[bin]` wheel: `pmkb.runtime.pagefind.find_pagefind`), a Pagefind service process is started, and the rows
+  of the explorer's metadata index are noted (their URLs, to line Pagefind's page ids up with them later). A site of
+  more pages than the `search_index_pages` option gets several indexes, each written as soon as it is full
   (`pmkb.runtime.pagefind.SplitIndexer`), so Pagefind's memory stays that of one;
 - `page` (on_page_content, for every page as its Markdown is converted): the page's record says whether it is
   indexed, and the site layer what Pagefind reads for it (`pmkb.site.explorer`): a postmortem's document with its
@@ -27,7 +28,7 @@ import os
 from pathlib import Path
 
 from pmkb.core.catalog import Catalog
-from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, part_sizes
+from pmkb.runtime.pagefind import IndexStats, PagefindBinary, PagefindError, SplitIndexer, find_pagefind, part_sizes
 from pmkb.site.explorer import (
     PAGEFIND_FOLDER,
     PAGEFIND_IDS,
@@ -60,17 +61,22 @@ class BrowserSearch:
         include_drafts: bool,
         directory_urls: bool,
         site_dir: str,
+        project_root: Path,
         other_pages: int,
         pages_per_index: int,
-    ) -> None:
+    ) -> PagefindBinary:
         """`other_pages`: how many of the author's ordinary pages there are (indexed beside the postmortems: the
-        parts are balanced by their sum); `pages_per_index`: the `search_index_pages` option (0: one index)."""
+        parts are balanced by their sum); `pages_per_index`: the `search_index_pages` option (0: one index).
+        Returns the Pagefind binary that indexes the site; raises PagefindError when none can."""
         self.cancel()  # a previous build's, if MkDocs never reached on_post_build
+        binary = find_pagefind(project_root)
         self.catalog = catalog
         self.directory_urls = directory_urls
         self.row_urls = index_urls(catalog.listed(include_drafts), lambda src: page_url(src, directory_urls))
         _, per_part = part_sizes(len(self.row_urls) + other_pages, pages_per_index)
-        self.indexer = SplitIndexer(Path(site_dir, PAGEFIND_FOLDER), per_part, exclude_selectors=EXCLUDED_SELECTORS)
+        folder = Path(site_dir, PAGEFIND_FOLDER)
+        self.indexer = SplitIndexer(folder, per_part, binary, exclude_selectors=EXCLUDED_SELECTORS)
+        return binary
 
     def page(self, src_uri: str, title: str, html: str, record: PageRecord | None) -> None:
         """Queue one converted page: `record` is its record in pmkb's registry, None for an author's ordinary page
@@ -108,4 +114,4 @@ class BrowserSearch:
             indexer.cancel()
 
 
-__all__ = ["BrowserSearch", "PagefindError"]
+__all__ = ["BrowserSearch", "PagefindBinary", "PagefindError"]

@@ -111,6 +111,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
+        self.pagefind_version = ""  # of the binary indexing the current build, for the build log
         self.svgs: dict[str, str] = {}  # chart key -> inline SVG, filled in as the chart jobs are collected
         self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
         self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
@@ -245,14 +246,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-        self.browser_search.start(
-            catalog,
-            include_drafts=self.config.drafts,
-            directory_urls=config.use_directory_urls,
-            site_dir=config.site_dir,
-            other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
-            pages_per_index=self.config.search_index_pages,
-        )
+        try:
+            binary = self.browser_search.start(
+                catalog,
+                include_drafts=self.config.drafts,
+                directory_urls=config.use_directory_urls,
+                site_dir=config.site_dir,
+                project_root=project_root,
+                other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
+                pages_per_index=self.config.search_index_pages,
+            )
+        except PagefindError as error:
+            raise PluginError(f"pmkb: the browser search index cannot be built: {error}") from None
+        self.pagefind_version = binary.version
+        for skipped in binary.skipped:
+            log.info(f"browser search: passed over {skipped}")
+        log.info(f"browser search: indexing with {binary.describe()}")
         site = self.site = build_site(
             catalog,
             include_drafts=self.config.drafts,
@@ -460,7 +469,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         if stats is not None:  # benchmarks/search_browser.py reads this line
             log.info(
-                f"browser search: Pagefind indexed {stats.pages} pages ({stats.cpu_seconds:.2f} s CPU, "
+                f"browser search: Pagefind {self.pagefind_version} indexed {stats.pages} pages "
+                f"({stats.cpu_seconds:.2f} s CPU, "
                 f"peak {stats.peak_mb:.0f} MB); the build waited {stats.waited_seconds:.2f} s for it"
             )
 

@@ -1,13 +1,13 @@
 """Pagefind's indexer, fed page by page while MkDocs builds, on another core.
 
-The Pagefind binary (from the `pagefind[bin]` wheel: nothing is downloaded at run time) runs as a service: its
-standard input takes base64-encoded JSON requests, each followed by a comma, and its standard output answers the
-same way. The `pagefind` Python package speaks this protocol through asyncio, but its reply loop sleeps 0.1 s per
-answer, so a page costs 0.1 s (8 minutes at 5,000 postmortems); this module speaks it directly. Requests are
-written by a thread and answers read by another, so `add` never blocks the build: the service parses and indexes
-each page while MkDocs converts and renders the next ones, and `write` has it write its files while MkDocs still
-renders pages. `finish` waits for the files, then reads back which Pagefind page id each URL got (the explorer
-maps Pagefind's results to its own index by that id).
+The Pagefind binary (`find_pagefind`: the project's own, else the one in the `pagefind[bin]` wheel; nothing is
+downloaded at run time) runs as a service: its standard input takes base64-encoded JSON requests, each followed by a
+comma, and its standard output answers the same way. The `pagefind` Python package speaks this protocol through
+asyncio, but its reply loop sleeps 0.1 s per answer, so a page costs 0.1 s (8 minutes at 5,000 postmortems); this
+module speaks it directly. Requests are written by a thread and answers read by another, so `add` never blocks the
+build: the service parses and indexes each page while MkDocs converts and renders the next ones, and `write` has it
+write its files while MkDocs still renders pages. `finish` waits for the files, then reads back which Pagefind page
+id each URL got (the explorer maps Pagefind's results to its own index by that id).
 
 Nothing here knows MkDocs: the plugin decides which pages are indexed and what each one holds.
 """
@@ -15,12 +15,17 @@ Nothing here knows MkDocs: the plugin decides which pages are indexed and what e
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import io
 import json
 import os
+import platform
 import queue
+import re
+import shutil
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,23 +49,116 @@ class PagefindError(RuntimeError):
     """The indexer could not start, failed, or stopped: the message says why, in one line."""
 
 
-def pagefind_executable() -> Path:
-    """The Pagefind binary: PAGEFIND_BINARY_PATH, else the one in the `pagefind_bin` wheel, else on the PATH."""
+MINIMUM_VERSION = (1, 5, 0)  # what pmkb's explorer was written and tested against (1.5.2 and 1.6.0)
+
+
+@dataclass(frozen=True)
+class PagefindBinary:
+    path: Path
+    version: str  # as the binary reports it ("1.6.0")
+    origin: str  # where it was found, for the build log
+    skipped: tuple[str, ...] = ()  # binaries found before it and passed over, each with why
+
+    def describe(self) -> str:
+        return f"Pagefind {self.version} ({self.origin}: {self.path})"
+
+
+def find_pagefind(project: Path | None = None) -> PagefindBinary:
+    """The Pagefind binary a build uses, in this order:
+
+    1. PAGEFIND_BINARY_PATH, which must be a working Pagefind;
+    2. the project's npm package (`npm install pagefind`): the native binary of `@pagefind/<platform>` in a
+       node_modules folder of `project` or a folder above it, else its `node_modules/.bin/pagefind` wrapper;
+    3. `pagefind_extended` or `pagefind` on the PATH;
+    4. the one in the `pagefind[bin]` wheel, pmkb's own dependency.
+
+    Found binaries older than MINIMUM_VERSION, or that do not say their version, are passed over (noted in
+    `skipped`). Raises PagefindError, in one line, when PAGEFIND_BINARY_PATH is not a usable Pagefind or when no
+    binary is found.
+    """
     explicit = os.environ.get("PAGEFIND_BINARY_PATH")
     if explicit:
-        return Path(explicit)
+        version = binary_version(Path(explicit))
+        if version is None:
+            raise PagefindError(f"PAGEFIND_BINARY_PATH={explicit} is not a Pagefind binary that runs")
+        if _too_old(version):
+            raise PagefindError(f"PAGEFIND_BINARY_PATH={explicit} is Pagefind {version}; pmkb needs {_minimum()}+")
+        return PagefindBinary(Path(explicit), version, "PAGEFIND_BINARY_PATH")
+    skipped: list[str] = []
+    for origin, path in _candidates(project):
+        version = binary_version(path)
+        if version is None:
+            skipped.append(f"{path} ({origin}) did not run")
+        elif _too_old(version):
+            skipped.append(f"{path} ({origin}) is Pagefind {version}, older than {_minimum()}")
+        else:
+            return PagefindBinary(path, version, origin, tuple(skipped))
+    passed_over = f" ({'; '.join(skipped)})" if skipped else ""
+    raise PagefindError(f"no usable Pagefind binary{passed_over}: install pmkb's dependency `pagefind[bin]`")
+
+
+def _candidates(project: Path | None):
+    if project is not None:
+        for folder in (project.resolve(), *project.resolve().parents):
+            modules = folder / "node_modules"
+            if not modules.is_dir():
+                continue
+            for name in _EXECUTABLES:
+                native = modules / "@pagefind" / _npm_platform() / "bin" / name
+                if native.is_file():
+                    yield "the project's npm package", native
+            wrapper = modules / ".bin" / ("pagefind.cmd" if sys.platform == "win32" else "pagefind")
+            if wrapper.is_file():
+                yield "the project's npm package", wrapper
+            break  # like Node: the nearest node_modules folder is the project's
+    for name in _EXECUTABLES:
+        found = shutil.which(name)
+        if found:
+            yield "the PATH", Path(found)
     try:
         from pagefind_bin import get_executable  # type: ignore[import-untyped]  # the `pagefind[bin]` extra
 
-        return Path(get_executable())
+        yield "the pagefind[bin] wheel", Path(get_executable())
     except ImportError:
         pass
-    import shutil
 
-    found = shutil.which("pagefind_extended") or shutil.which("pagefind")
-    if found is None:
-        raise PagefindError("the Pagefind binary is missing: install pmkb's dependency `pagefind[bin]`")
-    return Path(found)
+
+_EXECUTABLES = tuple(f"{name}.exe" if sys.platform == "win32" else name for name in ("pagefind_extended", "pagefind"))
+
+
+def _npm_platform() -> str:
+    """The name npm gives this platform's Pagefind package (`@pagefind/linux-x64`)."""
+    system = "windows" if sys.platform == "win32" else sys.platform.rstrip("0123456789")
+    machine = platform.machine().lower()
+    cpu = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(machine, machine)
+    return f"{system}-{cpu}"
+
+
+@functools.lru_cache(maxsize=16)
+def _version_of(path: Path, modified: float) -> str | None:
+    try:
+        answer = subprocess.run([os.fspath(path), "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"\bpagefind (\d+\.\d+\.\d+\S*)", answer.stdout)
+    return found.group(1) if answer.returncode == 0 and found else None
+
+
+def binary_version(path: Path) -> str | None:
+    """The version a Pagefind binary reports ("1.6.0"); None if it does not run or is not Pagefind."""
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        return None
+    return _version_of(path, modified)
+
+
+def _too_old(version: str) -> bool:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3]) < MINIMUM_VERSION
+
+
+def _minimum() -> str:
+    return ".".join(map(str, MINIMUM_VERSION))
 
 
 class PagefindIndexer:
@@ -71,10 +169,12 @@ class PagefindIndexer:
     the process; it is safe to call at any time, more than once.
     """
 
-    def __init__(self, *, language: str = "en", exclude_selectors: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, binary: PagefindBinary, *, language: str = "en", exclude_selectors: tuple[str, ...] = ()
+    ) -> None:
         try:
             self._process = subprocess.Popen(
-                [os.fspath(pagefind_executable()), "--service"],
+                [os.fspath(binary.path), "--service"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -288,8 +388,9 @@ class SplitIndexer:
     given at the start and `write` takes none.
     """
 
-    def __init__(self, output: str | os.PathLike, pages_per_part: int, **options) -> None:
+    def __init__(self, output: str | os.PathLike, pages_per_part: int, binary: PagefindBinary, **options) -> None:
         self.output = Path(output)
+        self.binary = binary
         self.pages_per_part = max(pages_per_part, 1)
         self.options = options
         self.folders: list[Path] = []
@@ -303,7 +404,7 @@ class SplitIndexer:
     def _start_part(self) -> None:
         number = len(self._parts) + 1
         self.folders.append(self.output if number == 1 else self.output / f"part-{number}")
-        self._parts.append(PagefindIndexer(**self.options))
+        self._parts.append(PagefindIndexer(self.binary, **self.options))
 
     def _close_part(self) -> None:
         self._parts[-1].write(self.folders[-1])
