@@ -2,7 +2,8 @@
 
     python benchmarks/first_result.py SITE [--loads 8] [--page search/] [--compare SITE2 ...] QUERY [QUERY ...]
 
-SITE is a built pmkb site (for example `benchmarks/search_browser.py --work DIR` leaves `DIR/site-5000-pmkb`).
+SITE is a built pmkb site (for example `benchmarks/search_browser.py --work DIR` leaves
+`DIR/site-5000-pmkb-pagefind-1.6.0`).
 Each QUERY is the explorer URL's query string without its `?` (`q=interfaces`, `cause=software-bug&severity=SEV3`).
 The site is served by Python's `http.server` on 127.0.0.1 (no compression) and each load opens
 `SITE/<page>?QUERY` in a fresh headless Chromium context (cold cache); the queries take turns, load after load.

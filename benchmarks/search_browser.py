@@ -12,6 +12,9 @@ bytes fetched for each query; build times and ratio; Pagefind's CPU time, peak m
 First results are timed from the navigation's start and, beside it, from the page's load event (the page itself
 loaded: its HTML, stylesheets, Material's bundle and the explorer's small index).
 
+The Pagefind binary is the one a build of the corpus finds: `PAGEFIND_BINARY_PATH=... search_browser.py` measures
+another (pmkb's sites are named by its version: `site-5000-pmkb-pagefind-1.6.0`).
+
 `--index-pages N` builds pmkb with the `search_index_pages: N` option (several Pagefind indexes of at most N pages,
 merged in the browser; 0: one index), into sites of their own, so that one corpus can be measured both ways.
 """
@@ -38,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from pmkb.runtime.pagefind import find_pagefind  # noqa: E402
 
 CHROMIUM = os.environ.get("PMKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -185,6 +189,7 @@ def bench(n: int, work: Path, rounds: int, browser, reuse: bool = False, plain_t
         corpus.generate(root, n)
     variants = ("pmkb", "plain") if plain_too else ("pmkb",)
     pmkb_name = "pmkb" if INDEX_PAGES is None else f"pmkb-index-pages-{INDEX_PAGES}"
+    pmkb_name += f"-pagefind-{find_pagefind(root).version}"  # the same corpus indexed by each Pagefind, side by side
     sites = {"pmkb": work / f"site-{n}-{pmkb_name}", "plain": work / f"site-{n}-plain"}
     result: dict = {"n": n, "builds": {v: [] for v in variants}}
     saved = work / f"builds-{n}-{pmkb_name}.json"
@@ -322,7 +327,8 @@ def main() -> None:
     args = parser.parse_args()
     global INDEX_PAGES
     INDEX_PAGES = args.index_pages
-    work = args.work or Path(tempfile.mkdtemp(prefix="pmkb-search-bench-"))
+    # Absolute: MkDocs reads a relative site_dir (-d) from the config file's folder, not the working directory.
+    work = (args.work or Path(tempfile.mkdtemp(prefix="pmkb-search-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
