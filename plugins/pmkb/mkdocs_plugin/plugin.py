@@ -42,11 +42,12 @@ from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.runtime.chart_jobs import ChartJob, charts_enabled, prune
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
-from pmkb.site.charts import ChartJob, charts_enabled, prune
+from pmkb.site.charts import drawings
 from pmkb.site.pages import (
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
@@ -307,8 +308,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             charts, cache = self.pending_charts
             self.pending_charts = None
             self.chart_jobs = {
-                "home": ChartJob(charts.home, cache),
-                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+                "home": ChartJob(drawings(charts.home), cache),
+                "values": ChartJob(drawings(c for value in charts.by_value.values() for c in value), cache),
             }
         if not speedups().chrome:
             self.chrome_keys = None
