@@ -42,7 +42,7 @@ from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
-from pmkb.runtime.chart_jobs import ChartJob, charts_enabled, prune
+from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
@@ -305,8 +305,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if self.pending_charts is not None:
             # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
             # rest, which the engine draws on the second core while MkDocs converts the Markdown.
-            charts, cache = self.pending_charts
+            charts, cache_dir = self.pending_charts
             self.pending_charts = None
+            cache = ChartCache(cache_dir)
             self.chart_jobs = {
                 "home": ChartJob(drawings(charts.home), cache),
                 "values": ChartJob(drawings(c for value in charts.by_value.values() for c in value), cache),
@@ -448,8 +449,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for name in list(self.chart_jobs):
                 self._collect_charts(name)
             jobs = list(self.chart_jobs.values())
-            if jobs[0].cache_dir is not None:
-                prune(jobs[0].cache_dir, set().union(*(job.names for job in jobs)))
+            if jobs[0].cache is not None:
+                jobs[0].cache.prune(set().union(*(job.names for job in jobs)))
+                if jobs[0].cache.notice:  # information: a cache costs time, never a chart or a strict build
+                    log.info(jobs[0].cache.notice)
             self.chart_jobs = {}
         self._remove_export_folder()
         try:
