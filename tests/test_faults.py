@@ -5,9 +5,15 @@ would, then runs the real build or command line."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import KB
 
 
@@ -80,3 +86,108 @@ def test_a_chart_cache_that_cannot_be_written_costs_the_cache_never_the_charts(k
         notices = pmkb_notices(caplog)
         assert len(notices) == 1 and "not cached" in notices[0], notices
     assert target.read_text() == "not a folder\n"  # an operator's file is never removed
+
+
+# -- two writers, killed writers --------------------------------------------------------------------------------
+
+
+def pmkb_process(kb: KB, *args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pmkb", *args],
+        cwd=kb.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_two_concurrent_actions_set_on_one_file_keep_both_edits(kb):
+    """Twenty rounds of two `pmkb actions set` started together on two items of one file: both edits land every
+    time (or, allowed but not seen, one fails loudly and the file holds the other)."""
+    items = [
+        {"title": "First", "owner": "sre", "status": "open"},
+        {"title": "Second", "owner": "sre", "status": "open"},
+    ]
+    path = kb.add("2024-05-02-race", action_items=items)
+    for round_number in range(20):
+        owners = (f"first-{round_number}", f"second-{round_number}")
+        processes = [
+            pmkb_process(kb, "actions", "set", f"2024-05-02-race#{n + 1}", "--owner", owner)
+            for n, owner in enumerate(owners)
+        ]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+        for _code, _, err in results:
+            assert "Traceback" not in err, err
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        got = [item["owner"] for item in front["action_items"]]
+        for n, (code, _, err) in enumerate(results):
+            if code == 0:
+                assert got[n] == owners[n], f"round {round_number}: edit {n + 1} lost: {got} ({err})"
+            else:
+                assert code == 2 and "nothing written" in err, err
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def aged(path: Path, seconds: float) -> Path:
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_killed_actions_set_leaves_no_temporary_copy_for_long(kb):
+    path = kb.add("2024-05-02-killed")
+    kb.add("2024-05-03-neighbour", date="2024-05-03", timeline=None)
+    folder = path.parent
+    gone = dead_pid()
+    left = {
+        f".{path.name}.{gone}-k7x2m9qa.tmp": 120,  # a killed `actions set` of this file
+        f".2024-05-03-neighbour.md.{gone}-p0q1r2s3.tmp": 120,  # of another file in the folder
+        f".{path.name}.ab12cd34.tmp": 2 * 24 * 3600,  # an earlier version's name, days old
+    }
+    kept = {
+        f".{path.name}.{gone}-fresh000.tmp": 0,  # seconds old: maybe another machine's, still writing
+        f".{path.name}.{os.getpid()}-alive000.tmp": 120,  # its process runs
+        f".{path.name}.notes.tmp": 3 * 24 * 3600,  # not a name pmkb makes
+        ".draft.md.ab12cd34.tmp": 3 * 24 * 3600,  # no such postmortem here: not ours to judge
+    }
+    for name, age in {**left, **kept}.items():
+        (folder / name).write_bytes(b"---\ntitle: a copy\n")
+        (folder / name).chmod(0o600)
+        aged(folder / name, age)
+    result = kb.cli("actions", "set", "2024-05-02-killed#1", "--status", "done")
+    assert result.returncode == 0, result.stderr
+    assert "removed 3 temporary file" in result.stderr
+    assert sorted(p.name for p in folder.glob(".*.tmp")) == sorted(kept)
+
+
+def test_a_killed_build_leaves_no_exports_folder_for_long(kb, tmp_path):
+    """A build killed with SIGKILL leaves its exports folder; the next build removes it, and nobody else's."""
+    charted(kb)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp), "PMKB_CHARTS": "0"}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "site")]
+    build = subprocess.Popen(
+        command, cwd=kb.root, env={**os.environ, **env}, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not list(temp.glob("pmkb-exports-*")) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(build.pid, signal.SIGKILL)  # the build and the processes it forked, as a cancelled CI job
+    build.wait()
+    left = list(temp.glob("pmkb-exports-*"))
+    assert left, "the build was not killed while its exports folder existed"
+    for folder in left:
+        aged(folder, 120)
+    others = [temp / "pmkb-exports-notes", temp / "someone-elses-folder"]
+    for other in others:
+        other.mkdir()
+        aged(other, 3 * 24 * 3600)
+    subprocess.run(command, cwd=kb.root, env={**os.environ, **env}, check=True, capture_output=True, timeout=300)
+    assert sorted(temp.iterdir()) == sorted(others)
