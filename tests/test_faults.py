@@ -191,3 +191,61 @@ def test_a_killed_build_leaves_no_exports_folder_for_long(kb, tmp_path):
         aged(other, 3 * 24 * 3600)
     subprocess.run(command, cwd=kb.root, env={**os.environ, **env}, check=True, capture_output=True, timeout=300)
     assert sorted(temp.iterdir()) == sorted(others)
+
+
+# -- the search cache ---------------------------------------------------------------------------------------------
+
+
+def _file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("in the way\n")
+
+
+def _folder(path: Path) -> None:
+    path.mkdir(parents=True)
+    (path / "inside").write_text("in the way\n")
+
+
+def _dangling(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(path.parent / "nowhere")
+
+
+SEARCH_BLOCKS = {
+    "search-folder-a-file": (".cache/pmkb/search", _file),
+    "pmkb-folder-a-file": (".cache/pmkb", _file),
+    "search-folder-a-dangling-link": (".cache/pmkb/search", _dangling),
+    "manifest-a-folder": (".cache/pmkb/search/manifest.json", _folder),
+    "manifest-a-dangling-link": (".cache/pmkb/search/manifest.json", _dangling),
+    "lock-a-folder": (".cache/pmkb/search/update.lock", _folder),
+    "manifest-garbage": (".cache/pmkb/search/manifest.json", lambda path: path.write_bytes(b"\xff{[")),
+}
+
+
+@pytest.mark.parametrize("where,block", SEARCH_BLOCKS.values(), ids=SEARCH_BLOCKS.keys())
+def test_search_rebuild_recovers_from_any_cache_state(kb, where, block):
+    kb.add("2024-05-02-cache-stampede")
+    assert kb.cli("search", "stampede").returncode == 0  # an index exists, then is damaged
+    target = kb.root / where
+    if target.is_dir() and not target.is_symlink():
+        import shutil
+
+        shutil.rmtree(target)
+    elif target.exists() or target.is_symlink():
+        target.unlink()
+    block(target)
+    rebuilt = kb.cli("search", "--rebuild", "stampede")
+    assert rebuilt.returncode == 0 and "cache-stampede" in rebuilt.stdout, rebuilt.stderr
+    assert "Traceback" not in rebuilt.stderr
+    again = kb.cli("search", "stampede")
+    assert again.returncode == 0 and "cache-stampede" in again.stdout, again.stderr
+
+
+def test_search_rebuild_names_a_file_it_will_not_remove(kb):
+    """`.cache` is not pmkb's alone: a file there is named, not removed."""
+    kb.add("2024-05-02-cache-stampede")
+    _file(kb.root / ".cache")
+    result = kb.cli("search", "--rebuild", "stampede")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and ".cache" in result.stderr, result.stderr
+    assert (kb.root / ".cache").read_text() == "in the way\n"
