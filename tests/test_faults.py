@@ -4,6 +4,7 @@ would, then runs the real build or command line."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -249,3 +250,85 @@ def test_search_rebuild_names_a_file_it_will_not_remove(kb):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and ".cache" in result.stderr, result.stderr
     assert (kb.root / ".cache").read_text() == "in the way\n"
+
+
+# -- a full disk --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """Mount a 16 KiB tmpfs at a folder (root only); yields a function that mounts one at a path."""
+    mounted: list[Path] = []
+
+    def mount(at: Path) -> Path:
+        at.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(at)], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            pytest.skip(
+                f"cannot mount a small tmpfs here ({result.stderr.strip() or 'not root'}); "
+                "test_settle_names_a_full_disk covers the same seam"
+            )
+        mounted.append(at)
+        return at
+
+    yield mount
+    for at in mounted:
+        subprocess.run(["umount", "-l", str(at)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root; test_settle_names_a_full_disk runs instead")
+def test_pagefind_on_a_full_disk_is_one_line_naming_it_at_once(kb, tmp_path, tiny_disk):
+    charted(kb)
+    site = tmp_path / "site"
+    tiny_disk(site / "pagefind")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
+        cwd=kb.root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PMKB_CHARTS": "0"},
+        timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert f"no space left on the disk holding {site / 'pagefind'}" in result.stderr, result.stderr
+    assert "incomplete" not in result.stderr
+    assert elapsed < 45, f"the build waited {elapsed:.0f} s for a disk that stays full"
+
+
+def test_settle_names_a_full_disk(tmp_path, monkeypatch):
+    """The seam the tmpfs test goes through, with the disk's free space made zero: no 60 s wait."""
+    from pmkb.runtime import pagefind
+
+    output = tmp_path / "pagefind"
+    (output / "fragment").mkdir(parents=True)
+    (output / "pagefind-entry.json").write_bytes(b"")  # what a write that hit ENOSPC leaves
+    monkeypatch.setattr(pagefind, "free_bytes", lambda path: 0)
+    started = time.monotonic()
+    with pytest.raises(pagefind.PagefindError, match=f"no space left on the disk holding {output}"):
+        pagefind.settle(output)
+    assert time.monotonic() - started < 5
+
+
+def test_a_full_disk_writing_pagefind_ids_is_one_line(kb, monkeypatch, caplog):
+    from mkdocs.exceptions import Abort
+
+    charted(kb)
+    write_text = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.name == "pagefind-ids.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setenv("PMKB_CHARTS", "0")
+    with pytest.raises(Abort, match="BuildError"):  # MkDocs' own words for a plugin's error, after its line
+        kb.build()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and len(errors[0].splitlines()) == 1, errors
+    assert "search/pagefind-ids.json" in errors[0] and "no space left on the disk holding" in errors[0], errors
