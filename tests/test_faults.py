@@ -332,3 +332,41 @@ def test_a_full_disk_writing_pagefind_ids_is_one_line(kb, monkeypatch, caplog):
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and len(errors[0].splitlines()) == 1, errors
     assert "search/pagefind-ids.json" in errors[0] and "no space left on the disk holding" in errors[0], errors
+
+
+# -- files that are not what their front matter says ---------------------------------------------------------------
+
+
+def test_a_readme_with_postmortem_front_matter_is_warned_at_its_first_key(kb):
+    from mkdocs.exceptions import Abort
+
+    kb.add("2024-05-02-cache-stampede")
+    kb.write("2024/README.md", "---\n# notes\ntitle: Year 2024\nseverity: SEV9\ncause: capacity\n---\n\n# 2024\n")
+    kb.write("2023/index.md", "---\ntitle: Year 2023\ntags: [quiet]\n---\n\n# 2023\n")  # an ordinary index page
+    result = kb.cli("lint")
+    lines = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "README" in line]
+    assert len(lines) == 1, result.stdout + result.stderr
+    assert lines[0].startswith("postmortems/2024/README.md:3:1: warning:"), lines
+    assert "not a postmortem" in lines[0] and "severity, cause" in lines[0] and "not checked" in lines[0]
+    assert "2023/index.md" not in result.stdout + result.stderr
+    kb.build()  # built as the folder's page, as MkDocs does
+    with pytest.raises(Abort):
+        kb.build(strict=True)
+
+
+def test_a_postmortem_named_404_never_replaces_the_not_found_page(kb):
+    from mkdocs.exceptions import Abort
+
+    kb.write("404.md", (kb.add("2024-05-02-cache-stampede")).read_text(encoding="utf-8"))
+    kb.set_config(use_directory_urls=False)
+    result = kb.cli("lint")
+    assert result.returncode == 1
+    assert "postmortems/404.md:1:1: error:" in result.stdout and "404.html" in result.stdout, result.stdout
+    with pytest.raises(Abort):
+        kb.build()
+    site = kb.root / "site"
+    assert not (site / "404.html").exists() or "Cache stampede" not in (site / "404.html").read_text()
+    kb.set_config()  # with directory URLs it is /404/, beside the theme's 404.html
+    built = kb.build(strict=True)
+    assert "Cache stampede" in (built / "404" / "index.html").read_text()
+    assert "Cache stampede" not in (built / "404.html").read_text()

@@ -202,7 +202,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             if src_uri not in known:  # a bad link or name, a named pipe, or below a link to outside the content folder
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
-            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
+            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri, config.use_directory_urls):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
 
         catalog = build_catalog(
