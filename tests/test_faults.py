@@ -370,3 +370,28 @@ def test_a_postmortem_named_404_never_replaces_the_not_found_page(kb):
     built = kb.build(strict=True)
     assert "Cache stampede" in (built / "404" / "index.html").read_text()
     assert "Cache stampede" not in (built / "404.html").read_text()
+
+
+# -- a large legitimate file ----------------------------------------------------------------------------------------
+
+
+def test_a_file_past_the_value_limit_is_told_the_limit_and_how_to_raise_it(kb, monkeypatch):
+    items = [{"title": f"Follow-up {n}", "owner": "sre", "status": "done", "type": "prevent"} for n in range(4000)]
+    kb.add("2024-05-02-many-items", action_items=items)
+    result = kb.cli("lint")
+    assert result.returncode == 1
+    (line,) = [line for line in result.stdout.splitlines() if "error:" in line]
+    assert "more than 20,000 values" in line and "PMKB_FRONT_MATTER_VALUES" in line, line
+    assert "bomb" not in line and "attack" not in line
+    raised = kb.cli("lint", env={"PMKB_FRONT_MATTER_VALUES": "100000"})
+    assert raised.returncode == 0, raised.stdout + raised.stderr
+    monkeypatch.setenv("PMKB_FRONT_MATTER_VALUES", "100000")
+    site = kb.build(strict=True)
+    assert "Follow-up 3999" in (site / "2024" / "2024-05-02-many-items" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", ["lots", "-5", "0", "1e6"])
+def test_a_bad_value_limit_is_one_line(kb, setting):
+    result = kb.cli("lint", env={"PMKB_FRONT_MATTER_VALUES": setting})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "PMKB_FRONT_MATTER_VALUES" in result.stderr, result.stderr

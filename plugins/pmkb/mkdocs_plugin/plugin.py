@@ -40,6 +40,7 @@ from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
 from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
+from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
 from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
@@ -130,8 +131,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return config
         try:
             speedups()
+            value_limit()
             self.today = today_from_environment()
-        except (SpeedupsError, TodayError) as error:
+        except (SpeedupsError, TodayError, ValueLimitError) as error:
             raise PluginError(f"pmkb: {error}") from None
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
