@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+import os
+
+# The seeds sit beside the main checkout; a worktree elsewhere names them with PMKB_SEEDS.
+SEEDS = Path(os.environ.get("PMKB_SEEDS") or Path(__file__).resolve().parents[1].parent / "shared" / "seeds")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 needs_seeds = pytest.mark.skipif(
     not SEEDS.is_dir(), reason=f"the seed documents are not part of this repository ({SEEDS} is absent)"
@@ -20,7 +23,7 @@ needs_seeds = pytest.mark.skipif(
 def imported(kb, *paths: str | Path, extra: tuple[str, ...] = ()) -> tuple[list[dict], object]:
     result = kb.cli("import", *map(str, paths), *extra, "--json")
     assert "Traceback" not in result.stderr, result.stderr
-    return json.loads(result.stdout), result
+    return [json.loads(line) for line in result.stdout.splitlines()], result
 
 
 def read_back(kb, record: dict) -> tuple[dict, str]:
