@@ -19,7 +19,8 @@ because its texts are third-party: it holds the documents to import in sub-folde
 
 Every document is imported once with the real command line into a fresh knowledge base (with PMKB_TODAY set, so
 that a date invented as "today" shows), and each fact is checked against the draft. The speed run copies the
-corpus's documents round-robin into a folder of N files and imports that folder, timed; `uptime` is printed
+corpus's reports round-robin into a folder of N files (each copy with a last line of its own, so that each is a
+different source) and imports that folder with the real command line, timed; `uptime` is printed
 before and after because the machine is shared. Prints one line and exits 0 when the corpus is absent.
 """
 
@@ -29,7 +30,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -217,7 +217,10 @@ def speed(corpus: Path, facts: dict[str, dict], count: int) -> None:
         for index in range(count):
             original = reports[index % len(reports)]
             suffix = original.suffix or ".md"
-            shutil.copyfile(original, source / f"{index:04d}-{_slug(original.stem)[:60]}{suffix}")
+            # Each copy a different source (a last line of its own), as a real folder of 1,000 reports would be.
+            marker = b"\n<!-- copy %d -->\n" if suffix in (".md", ".html", ".htm", "") else b"\n-- copy %d\n"
+            data = original.read_bytes() + marker % index
+            (source / f"{index:04d}-{_slug(original.stem)[:60]}{suffix}").write_bytes(data)
         kb = _kb(Path(folder) / "kb")
         records, elapsed = _import(kb, str(source), extra=("--into", str(Path(folder) / "drafts")))
         written = sum(1 for record in records if record.get("path"))
