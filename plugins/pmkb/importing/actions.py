@@ -126,8 +126,8 @@ def _table_items(body: str) -> list[ActionItem]:
         if not text.strip():
             continue
         parsed = _item(text, False)
-        owner = _brs(re.sub(r"[*_`]", "", _LINK_RE.sub(lambda m: m.group(1), cell("owner")))).strip(" @")
-        owner = owner if owner and owner.lower() not in ("-", "n/a", "tbd", "none", "?") else None
+        named = _brs(re.sub(r"[*_`]", "", _LINK_RE.sub(lambda m: m.group(1), cell("owner")))).strip(" @")
+        owner = named if named and named.lower() not in ("-", "n/a", "tbd", "none", "?") else None
         status_text = _brs(cell("status"))
         status = next((name for name, pattern in _STATUS_WORDS if pattern.search(status_text)), None)
         links = [url for _, url in _LINK_RE.findall(cell("link"))] + _URL_RE.findall(cell("link"))

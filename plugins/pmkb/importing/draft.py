@@ -15,6 +15,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from pmkb.core.model import UNKNOWN_MOMENT
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.core.template import PLACEHOLDER_SERVICE, PLACEHOLDER_SUMMARY, default_cause, default_severity, slugify
 
@@ -37,6 +38,7 @@ class Settings:
     today: date
     pages_folder: str  # where a runbook goes, under the content folder
     force: bool = False  # import documents that look like no incident report (a license, a README, a template)
+    archive: bool = False  # a historical archive: a moment the source does not state is `unknown`, not left to fill
 
 
 class _Dumper(yaml.SafeDumper):
@@ -175,8 +177,10 @@ def _postmortem(
     left.insert(left.index("services") if "services" in left else len(left), "cause")
     if not authors:
         left.append("authors")
-    moments = {name: getattr(found, name) for name in MOMENTS}
+    moments: dict[str, object] = {name: getattr(found, name) for name in MOMENTS}
     found_fields += [f"timeline.{name}" for name, value in moments.items() if value is not None]
+    if settings.archive:  # what the archive never recorded stays unknown: shown so, and never timed
+        moments = {name: UNKNOWN_MOMENT if value is None else value for name, value in moments.items()}
     left += [f"timeline.{name}" for name, value in moments.items() if value is None]
     items = actions.extract(found_sections)
     action_items = []
@@ -212,7 +216,7 @@ def _postmortem(
         del metadata["tags"]
     moved = _moved_timeline(found_sections, found)
     body = sections.tidy(found_sections, moved)
-    body += "\n" + _source_section(document, found, source_facts)
+    body = body.rstrip("\n") + "\n\n" + _source_section(document, found, source_facts)
     fingerprint = digest(document)
     comments = [
         f"Imported by `pmkb import` from {_comment_safe(document.source.name)}: a draft. Check every value "
@@ -243,7 +247,13 @@ def _in_order(found: Timeline) -> Timeline:
             moment = None
         kept[name] = moment
         last = moment or last
-    return replace(found, **kept)
+    return replace(
+        found,
+        started=kept["started"],
+        detected=kept["detected"],
+        mitigated=kept["mitigated"],
+        resolved=kept["resolved"],
+    )
 
 
 def _comment_safe(text: str) -> str:

@@ -45,6 +45,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="import files that look like no incident report (a license, README or template)",
     )
+    parser.add_argument(
+        "--archive",
+        action="store_true",
+        help="a historical archive: write `unknown` for timeline moments a source does not state",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON record per source (JSON Lines)")
 
 
@@ -63,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         today=today_from_environment(),
         pages_folder=project.options.pages[0] if project.options.pages else "runbooks",
         force=args.force,
+        archive=args.archive,
     )
     undated = (into or project.root) / UNDATED
     seen = writing.already_imported([project.docs_dir, undated, *([into] if into else [])])
