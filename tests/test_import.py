@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import front_matter
 
 # The seeds sit beside the main checkout; a worktree elsewhere names them with PMKB_SEEDS.
 SEEDS = Path(os.environ.get("PMKB_SEEDS") or Path(__file__).resolve().parents[1].parent / "shared" / "seeds")
@@ -518,3 +519,50 @@ def test_archive_flag_writes_unknown_for_unstated_moments(kb):
     assert stamp(data["timeline"]["started"]) == "2022-06-21T06:27:00+00:00"
     assert "timeline.detected" not in record["left"]
     assert kb.cli("lint", "--strict", record["path"]).returncode == 0
+
+
+def test_an_archive_of_200_without_detection_times_is_published_honestly(kb):
+    """History imported with --archive: `detected: unknown` (and for some `started: unknown`) is valid, the
+    archive shows in the explorer's index, facet pages and charts, and unknown durations are shown as unknown and
+    left out of every statistic."""
+    services = ("billing", "search", "auth")
+    for index in range(200):
+        day = f"{2010 + index % 10}-0{1 + index % 9}-1{index % 9}"
+        started = "unknown" if index % 4 == 0 else f"{day}T10:00:00+00:00"
+        timeline = {"started": started, "detected": "unknown", "resolved": f"{day}T12:30:00+00:00"}
+        kb.add(
+            f"{day}-archived-{index:03d}",
+            front_matter(
+                title=f"Archived incident {index}", date=day, services=[services[index % 3]], timeline=timeline
+            ),
+        )
+    lint = kb.cli("lint", "--format", "json")
+    assert lint.returncode == 0 and json.loads(lint.stdout) == [], lint.stdout[:2000]
+    site = kb.build()
+    unknown_start = (site / "2010/2010-01-10-archived-000/index.html").read_text("utf-8")
+    for label in ("Time to detect", "Time to resolve"):
+        assert f"{label}</dt><dd>unknown</dd>" in unknown_start
+    known_start = (site / "2011/2011-02-11-archived-001/index.html").read_text("utf-8")
+    assert "Time to detect</dt><dd>unknown</dd>" in known_start
+    assert "Time to resolve</dt><dd>2h 30m</dd>" in known_start
+    billing = (site / "services/billing/index.html").read_text("utf-8")
+    assert len(set(re.findall(r"Archived incident \d+", billing))) == 67  # every billing incident on its facet page
+    assert "median time to resolve 2h 30m" in billing  # from the known ones only
+    index = json.loads((site / "search/incidents.json").read_text("utf-8"))
+    assert index["rows"] == 200  # every one is in the explorer
+    home = (site / "index.html").read_text("utf-8")
+    # Only the 150 with a known start are timed; nothing is timed to detect.
+    assert re.search(r"<strong>2h 30m</strong>\s*<span>median time to resolve</span>", home)
+    assert re.search(r"<strong>—</strong>\s*<span>median time to detect</span>", home)
+    assert 'aria-label="Time to resolve, by cause.' in home
+    exported = {entry["id"]: entry for entry in json.loads((site / "postmortems.json").read_text("utf-8"))}
+    assert exported["2010-01-10-archived-000"]["durations"]["time_to_resolve_seconds"] is None
+    assert exported["2011-02-11-archived-001"]["durations"]["time_to_resolve_seconds"] == 9000
+    assert exported["2011-02-11-archived-001"]["timeline"]["detected"] is None
+
+
+def test_unknown_is_the_only_word_a_moment_accepts(kb):
+    timeline = {"started": "2024-05-02T09:00:00Z", "detected": "someday", "resolved": "2024-05-02T10:00:00Z"}
+    kb.add("2024-05-02-x", front_matter(timeline=timeline))
+    findings = json.loads(kb.cli("lint", "--format", "json").stdout)
+    assert [f["field"] for f in findings if f["level"] == "error"] == ["timeline.detected"]
