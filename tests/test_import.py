@@ -566,3 +566,14 @@ def test_unknown_is_the_only_word_a_moment_accepts(kb):
     kb.add("2024-05-02-x", front_matter(timeline=timeline))
     findings = json.loads(kb.cli("lint", "--format", "json").stdout)
     assert [f["field"] for f in findings if f["level"] == "error"] == ["timeline.detected"]
+
+
+def test_a_short_real_report_with_empty_sections_is_still_a_report(kb, tmp_path):
+    source = tmp_path / "db-failover.md"
+    source.write_text(
+        "# Database failover took ten minutes\n\n## Summary\n\nOn 2024-02-03 the primary database failed over and "
+        "writes were refused for ten minutes.\n\n## Impact\n\n## Timeline\n\n## Action items\n",
+        "utf-8",
+    )
+    [record], result = imported(kb, source)
+    assert result.returncode == 0 and record["skipped"] is None and record["path"], result.stderr

@@ -35,6 +35,9 @@ _PLACEHOLDER_RE = re.compile(
     r"|^\W*$|short event description|someone fromtheteam|incident title",
     re.IGNORECASE | re.MULTILINE,
 )
+_TEMPLATE_SIGN_RE = re.compile(
+    r"\b(?:20xx|yyyy-mm-dd|hh:mm|xxx+|title of the incident|incident title|incident #)\b|<[a-z][a-z _-]{2,30}>", re.I
+)
 _INCIDENT_KINDS = ("impact", "timeline", "root-cause", "resolution", "action-items", "summary", "detection")
 
 
@@ -43,19 +46,24 @@ def reason(file_name: str, markdown: str, sections: list[Section], events: int, 
     head = markdown[:3000]
     if _LICENSE_RE.search(head) and (events == 0 or _LICENSE_NAME_RE.match(file_name)):
         return "a license text"
-    if events == 0 and _is_template(sections):
+    if events == 0 and _is_template(sections, file_name, markdown):
         return "an empty postmortem template (its sections hold no content)"
     if _README_NAME_RE.match(file_name) and events == 0 and not dated and not _has_incident_content(sections):
         return "a README about the repository, not an incident"
     return None
 
 
-def _is_template(sections: list[Section]) -> bool:
+def _is_template(sections: list[Section], file_name: str, markdown: str) -> bool:
+    """Nearly every section empty; or most of them, and the file names itself a template or holds a placeholder
+    (`20xx-MM-DD`, `HH:mm`, `XXX`, `<name>`): a short real report with a few empty sections is still a report."""
     headed = [section for section in sections if section.level]
     if len(headed) < 3:
         return False
-    empty = sum(1 for section in headed if _is_empty(section.body))
-    return empty >= 0.6 * len(headed) and (empty == len(headed) or _is_empty_text(" ".join(s.body for s in headed)))
+    empty = sum(1 for section in headed if _is_empty(section.body)) / len(headed)
+    if empty >= 0.85:
+        return True
+    signed = "template" in file_name.lower() or bool(_TEMPLATE_SIGN_RE.search(markdown))
+    return empty >= 0.6 and signed
 
 
 def _is_empty(body: str) -> bool:
@@ -72,12 +80,6 @@ def _is_placeholder(line: str) -> bool:
     if stripped.startswith("<!--") or stripped.startswith(">"):
         return True  # a hint for whoever fills it in
     return bool(_PLACEHOLDER_RE.search(line)) and len(stripped) < 120
-
-
-def _is_empty_text(text: str) -> bool:
-    """Template text outside the sections that are empty: only hints, placeholders and quoted instructions."""
-    words = re.findall(r"[A-Za-z]{3,}", text)
-    return len(words) < 120
 
 
 def _has_incident_content(sections: list[Section]) -> bool:
