@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-ONE_TEST = "test_explorer.py::test_no_results_says_so"
+ONE_TEST = "test_explorer.py::test_no_results_says_so[pagefind-wheel]"
 
 
 def _run_without_chromium(ci: str) -> subprocess.CompletedProcess:
@@ -22,7 +22,7 @@ def _run_without_chromium(ci: str) -> subprocess.CompletedProcess:
             "-rs",
             "-p",
             "no:cacheprovider",
-            "browser/test_explorer.py::test_no_results_says_so",
+            f"browser/{ONE_TEST}",
         ],
         cwd=TESTS,
         env=env,
