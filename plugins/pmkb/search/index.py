@@ -316,7 +316,7 @@ def _is_plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
-def _write_atomically(path: Path, text: str | Iterable[str]) -> None:
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Replace `path` with `text` (or its chunks, written one by one) all at once: readers see old or new."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
@@ -529,7 +529,7 @@ class SearchIndex:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            message = f"cannot create the search index folder {self.directory}: {_reason(error)}"
+            message = f"cannot create the search index folder {self.directory}: {failure_reason(error)}"
             raise SearchIndexError(message) from None
         timeout = self.lock_timeout if manifest is not None else max(self.lock_timeout, INITIAL_BUILD_TIMEOUT)
         with self._update_lock(timeout) as problem:
@@ -549,7 +549,7 @@ class SearchIndex:
                 except SearchIndexError:
                     raise
                 except Exception as error:  # a broken index: whoosh may raise anything; start over
-                    damaged = f"the index could not be updated ({_reason(error)})"
+                    damaged = f"the index could not be updated ({failure_reason(error)})"
                     report, manifest = self._rebuild(found)
             report.repaired = damaged
         report.seconds = time.perf_counter() - started
@@ -566,7 +566,7 @@ class SearchIndex:
             acquired = bool(try_for(lambda: lock.acquire(blocking=False), timeout=timeout, delay=0.05))
             problem = None if acquired else "another pmkb process is updating it and did not finish in time"
         except OSError as error:
-            problem = f"cannot lock it in {self.directory}: {_reason(error)}"
+            problem = f"cannot lock it in {self.directory}: {failure_reason(error)}"
         try:
             yield problem
         finally:
@@ -621,7 +621,7 @@ class SearchIndex:
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=REBUILD_MEMORY_MB)
         except Exception as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise SearchIndexError(f"cannot create the search index in {self.directory}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot create the search index in {self.directory}: {failure_reason(error)}") from None
         entries: dict[str, ManifestEntry] = {}
         try:
             for src_uri, entry, document in self._read_changes(None, found, report):
@@ -636,14 +636,14 @@ class SearchIndex:
             shutil.rmtree(folder, ignore_errors=True)
             if not isinstance(error, Exception):
                 raise
-            raise SearchIndexError(f"cannot build the search index in {self.directory}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot build the search index in {self.directory}: {failure_reason(error)}") from None
         report.unchanged = 0
         manifest = Manifest(generation, str(self.docs_dir), self.fingerprint, toc, files, entries)
         try:
-            _write_atomically(self.manifest_path, json.dumps(manifest.to_json(), separators=(",", ":")))
+            write_atomically(self.manifest_path, json.dumps(manifest.to_json(), separators=(",", ":")))
         except OSError as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {failure_reason(error)}") from None
         self._remove_other_generations(generation)
         return report, manifest
 
@@ -685,9 +685,9 @@ class SearchIndex:
             toc, files = self._record_files(folder)
         updated = Manifest(manifest.generation, manifest.docs_dir, manifest.taxonomy, toc, files, entries)
         try:
-            _write_atomically(self.manifest_path, json.dumps(updated.to_json(), separators=(",", ":")))
+            write_atomically(self.manifest_path, json.dumps(updated.to_json(), separators=(",", ":")))
         except OSError as error:
-            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {failure_reason(error)}") from None
         report.invalid = _invalid_count(updated)
         return report, updated
 
@@ -740,7 +740,7 @@ class SearchIndex:
                 raise
             except Exception as error:  # a concurrent writer, or a damaged index: whoosh may raise anything
                 failure = error
-        raise SearchIndexError(f"cannot read the search index in {self.directory}: {_reason(failure)}")
+        raise SearchIndexError(f"cannot read the search index in {self.directory}: {failure_reason(failure)}")
 
     @contextlib.contextmanager
     def open_searcher(self, manifest: Manifest | None = None) -> Iterator[IndexSearcher]:
@@ -869,7 +869,8 @@ def _storage(folder: Path):
     return FileStorage(str(folder))
 
 
-def _reason(error: BaseException | None) -> str:
+def failure_reason(error: BaseException | None) -> str:
+    """Why an operation on the index's files failed, in one line: the OS's words and the file, else the error."""
     if error is None:
         return "unknown error"
     if isinstance(error, OSError) and error.strerror:
