@@ -621,7 +621,9 @@ class SearchIndex:
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=REBUILD_MEMORY_MB)
         except Exception as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise SearchIndexError(f"cannot create the search index in {self.directory}: {failure_reason(error)}") from None
+            raise SearchIndexError(
+                f"cannot create the search index in {self.directory}: {failure_reason(error)}"
+            ) from None
         entries: dict[str, ManifestEntry] = {}
         try:
             for src_uri, entry, document in self._read_changes(None, found, report):
@@ -636,7 +638,9 @@ class SearchIndex:
             shutil.rmtree(folder, ignore_errors=True)
             if not isinstance(error, Exception):
                 raise
-            raise SearchIndexError(f"cannot build the search index in {self.directory}: {failure_reason(error)}") from None
+            raise SearchIndexError(
+                f"cannot build the search index in {self.directory}: {failure_reason(error)}"
+            ) from None
         report.unchanged = 0
         manifest = Manifest(generation, str(self.docs_dir), self.fingerprint, toc, files, entries)
         try:
