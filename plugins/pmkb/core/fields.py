@@ -1,15 +1,23 @@
 """The front-matter fields, declared once.
 
-The validator walks these declarations, and so does the JSON Schema generator: one source of truth for
-names, types, allowed values and when a field is required.
+The validator walks these declarations, and so do the JSON Schema generator, `pmkb new`'s template and the guide:
+one source of truth for names, types, allowed values and when a field is required.
+
+A top-level field that `Postmortem` has no attribute for (every field a knowledge base declares under the plugin
+option `fields`, and a built-in one declared only here) is kept in `Postmortem.field_values` and read through its
+declaration alone: its `title` labels it on the header card, `link` makes its values links, `facet` makes it an
+explorer filter, and every such field is exported, indexed for `pmkb search` and searchable as `name:value`.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import date
+from urllib.parse import quote
 
-from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES
+from pmkb.core.model import ACTION_STATUSES, ACTION_TYPES, PRIORITIES, STATUSES, Postmortem
 
 
 class Kind(enum.Enum):
@@ -23,6 +31,7 @@ class Kind(enum.Enum):
     TIMESTAMP = "timestamp"
     BOOL = "bool"
     INT = "int"
+    NUMBER = "number"  # a whole or a decimal number
     CHOICE = "choice"
     URL = "url"
     PAGE = "page"  # a Markdown page of the site, by its path under the content folder
@@ -68,6 +77,10 @@ class Field:
     min_items: int = 0
     max_length: int | None = None
     minimum: int | None = None
+    title: str = ""  # how a reader sees the field (header card, explorer); "" for fields read only by code
+    pattern: str | None = None  # TEXT: a regular expression the value must contain a match of (anchor it)
+    link: str | None = None  # a URL template: `{value}` is replaced by the value, URL-quoted
+    facet: bool = False  # an explorer filter, with a URL parameter of the field's name
     names: frozenset[str] = field(init=False, repr=False, compare=False)  # of `fields`
 
     def __post_init__(self) -> None:
@@ -173,3 +186,41 @@ POSTMORTEM = Field(
 )
 
 TIMELINE_ORDER = ("started", "detected", "mitigated", "resolved")
+
+
+MODELLED = frozenset(attribute.name for attribute in dataclass_fields(Postmortem))
+"""The front-matter keys that `Postmortem` holds as attributes; every other top-level field is a value field."""
+
+
+def value_fields(front_matter: Field) -> tuple[Field, ...]:
+    """The top-level fields kept in `Postmortem.field_values`, in declaration order (built-in ones first)."""
+    return tuple(spec for spec in front_matter.fields if spec.name not in MODELLED)
+
+
+FieldValue = str | int | float | bool | date | tuple[str, ...]
+
+
+def shown_values(value: FieldValue) -> tuple[str, ...]:
+    """A value as the words a reader sees: each entry of a list, `yes`/`no`, dates as YYYY-MM-DD."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, bool):
+        return ("yes" if value else "no",)
+    if isinstance(value, date):
+        return (value.isoformat(),)
+    return (str(value),)
+
+
+def json_value(value: FieldValue) -> object:
+    """A value as JSON holds it: lists as arrays, dates as YYYY-MM-DD."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def link_url(template: str, value: str) -> str:
+    """The `link` template with `{value}` replaced by the value, quoted so that it stays one path segment or
+    query value (`a b/c` -> `a%20b%2Fc`): a value can never change the link's host, path or query."""
+    return template.replace("{value}", quote(value, safe=""))

@@ -33,6 +33,7 @@ from pmkb.core.catalog import (
     is_postmortem,
     reserved_problem,
 )
+from pmkb.core.custom_fields import with_custom_fields
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.core.files import dest_path, dropped_in_folder, stem
 from pmkb.core.options import Options, normalize_page_dirs
@@ -83,6 +84,7 @@ class PostmortemPluginConfig(Config):
 
     enabled = c.Type(bool, default=_DEFAULTS.enabled)
     taxonomy = c.Optional(c.Type((str, dict)))
+    fields = c.Optional(c.Type(dict))
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
@@ -136,6 +138,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
         )
+        taxonomy, field_diagnostics = with_custom_fields(taxonomy, self.config.fields, config.config_file_path)
+        self.taxonomy_diagnostics += field_diagnostics
         if taxonomy_file is not None and str(taxonomy_file) not in config.watch:
             config.watch.append(str(taxonomy_file))  # `mkdocs serve` rebuilds when the taxonomy changes
         if self.checker is None:
