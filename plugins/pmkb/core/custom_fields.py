@@ -132,17 +132,17 @@ def _field(reader: _Reader, name: object, declaration: object) -> Field | None:
         reader.error(f"{name}.facet", f"field '{name}': a {type_text} field cannot be a facet; use choice or list")
     if len(reader.diagnostics) > before or kind is None:
         return None
-    common = {"title": title, "link": link, "facet": facet is True}
+    declared = Field(name, kind, description, required, title=title, link=link, facet=facet is True)
     if kind is Kind.LIST:
         item = (
             Field(name, Kind.CHOICE, description, choices=values)
             if values
             else Field(name, Kind.TEXT, description, max_length=WORD_MAX_LENGTH, pattern=pattern)
         )
-        return Field(name, kind, description, required, item=item, **common)
+        return replace(declared, item=item)
     if kind is Kind.TEXT:
-        return Field(name, kind, description, required, max_length=TEXT_MAX_LENGTH, pattern=pattern, **common)
-    return Field(name, kind, description, required, choices=values, **common)
+        return replace(declared, max_length=TEXT_MAX_LENGTH, pattern=pattern)
+    return replace(declared, choices=values)
 
 
 def _text(reader: _Reader, name: str, declaration: dict, key: str) -> str | None:

@@ -117,7 +117,7 @@ def _parse_sections(loaded: LoadedYaml, path: str, base: Taxonomy | None) -> tup
         sections[name] = tuple(parsed)
     if diagnostics:
         return None, diagnostics
-    return Taxonomy(**sections), []
+    return Taxonomy(**sections), []  # type: ignore[arg-type]  # the four sections, each a tuple of entries
 
 
 @cache

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pmkb.core.catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
+from pmkb.core.fields import shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.source import body_of
 from pmkb.core.taxonomy import Taxonomy
@@ -133,11 +134,12 @@ def translate(node):
 # -- the whoosh schema -------------------------------------------------------------------------------------------
 
 
-def _schema():
+def _schema(taxonomy: Taxonomy):
+    """The index's fields: the built-in ones, and a keyword field per value field (`region:eu-west-1`)."""
     from whoosh import fields as f
 
     text = text_analyzer()
-    return f.Schema(
+    schema = f.Schema(
         path=f.ID(stored=True, unique=True),  # src_uri: the unique key updates and deletes go by
         id=f.ID(sortable=True),  # lower case
         title=f.TEXT(analyzer=text),
@@ -159,6 +161,9 @@ def _schema():
         severity_rank=f.NUMERIC(int),
         meta=f.STORED(),  # what a hit shows, in the author's spelling
     )
+    for spec in taxonomy.value_fields:  # their names never clash with the fields above (custom_fields.RESERVED_NAMES)
+        schema.add(spec.name, f.KEYWORD(lowercase=True))
+    return schema
 
 
 def _document(postmortem: Postmortem, body: str, taxonomy: Taxonomy) -> dict:
@@ -167,8 +172,12 @@ def _document(postmortem: Postmortem, body: str, taxonomy: Taxonomy) -> dict:
     def keywords(values: Iterable[str]) -> str:
         return " ".join(dict.fromkeys(normalize_keyword(v) for v in values if normalize_keyword(v)))
 
+    given = [(spec.name, value) for spec in taxonomy.value_fields if (value := p.value_of(spec.name)) is not None]
+    values = {name: shown_values(value) for name, value in given}  # type: ignore[arg-type]  # validated values
     words = [p.id.replace("-", " "), *p.services, *p.tags, p.cause, *p.contributing, *p.owners]
+    words += [word for name, value in given if isinstance(value, str | tuple) for word in values[name]]
     return {
+        **{name: keywords(texts) for name, texts in values.items()},
         "path": p.src_uri,
         "id": p.id.lower(),
         "title": p.title,
@@ -505,7 +514,7 @@ class SearchIndex:
 
         storage = _storage(self.directory / manifest.generation)
         generation = int(manifest.toc[0][len(INDEX_NAME) + 2 : -4])
-        schema = _schema()
+        schema = _schema(self.taxonomy)
         toc = TOC.read(storage, INDEX_NAME, gen=generation, schema=schema)
         reader = FileIndex._reader(storage, schema, toc.segments, generation)
         return Searcher(reader)
@@ -617,7 +626,7 @@ class SearchIndex:
         folder = self.directory / generation
         try:
             folder.mkdir(parents=True)
-            index = FileIndex.create(_storage(folder), _schema(), INDEX_NAME)
+            index = FileIndex.create(_storage(folder), _schema(self.taxonomy), INDEX_NAME)
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=REBUILD_MEMORY_MB)
         except Exception as error:
             shutil.rmtree(folder, ignore_errors=True)
@@ -670,7 +679,7 @@ class SearchIndex:
         toc, files = manifest.toc, manifest.files
         folder = self.directory / manifest.generation
         if needs_writer:
-            index = FileIndex(_storage(folder), _schema(), INDEX_NAME)
+            index = FileIndex(_storage(folder), _schema(self.taxonomy), INDEX_NAME)
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=256)
             try:
                 for src_uri in deleted:

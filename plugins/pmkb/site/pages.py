@@ -300,7 +300,7 @@ def export_files(
     listed = list(catalog.listed(include_drafts))
     url_of = partial(page_url, directory_urls=directory_urls)
     return {
-        "postmortems.json": exports.postmortems_json(listed, url_of),
+        "postmortems.json": exports.postmortems_json(listed, url_of, catalog.taxonomy.value_fields),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
         # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
         # draft.
