@@ -25,6 +25,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
+from pmkb.core.fields import Field, Kind, shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.taxonomy import Taxonomy
 
@@ -185,6 +186,32 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
     ExplorerFacet("detection", "Detection", _read("detection"), taxonomy_values("detection")),
 )
 
+BUILT_IN_FACETS = frozenset(f.name for f in EXPLORER_FACETS)
+
+
+def value_field_facet(spec: Field) -> ExplorerFacet:
+    """The explorer facet of a value field declared with `facet` (`region`, a knowledge base's own): its values
+    are the declared ones in their order, else the words in use; a list field is a facet of many values."""
+    name = spec.name
+    choices = spec.item.choices if spec.kind is Kind.LIST and spec.item is not None else spec.choices
+    if spec.kind is Kind.BOOL:
+        choices = ("yes", "no")
+
+    def read(p: Postmortem, today: date) -> object:
+        value = p.value_of(name)
+        if value is None:
+            return None
+        shown = shown_values(value)  # type: ignore[arg-type]  # a validated value
+        return shown if spec.kind is Kind.LIST else shown[0]
+
+    values = fixed_values(*((choice, choice) for choice in choices)) if choices else used_values(read)
+    return ExplorerFacet(name, spec.title, read, values, many=spec.kind is Kind.LIST, free=not choices)
+
+
+def explorer_facets(taxonomy: Taxonomy) -> tuple[ExplorerFacet, ...]:
+    """The explorer's facets under `taxonomy`: the built-in ones, then each value field declared with `facet`."""
+    return EXPLORER_FACETS + tuple(value_field_facet(spec) for spec in taxonomy.value_fields if spec.facet)
+
 
 @dataclass(frozen=True, slots=True)
 class ExplorerLink:
@@ -273,14 +300,15 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
     row per incident was 876 KB.
     """
     rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
     facets = {
         f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
-        for f in EXPLORER_FACETS
+        for f in explorer
         if f.value_list == f.name
     }
     position = {name: {slug: i for i, (slug, _) in enumerate(values)} for name, values in facets.items()}
     columns: dict[str, dict[str, object]] = {}
-    for f in EXPLORER_FACETS:
+    for f in explorer:
         values = [f.read(p, today) for p in rows]
         if f.kind == "count":
             for number, (slug, _) in enumerate(facets[f.name]):
@@ -298,7 +326,7 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "version": INDEX_VERSION,
         "rows": len(rows),
         "chunk": ROW_CHUNK,
-        "filters": [f.description() for f in EXPLORER_FACETS],
+        "filters": [f.description() for f in explorer],
         "facets": facets,
         "columns": columns,
     }
@@ -371,8 +399,21 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         return entry.title if entry else (slug or "")
 
     severity = title_of("severities", p.severity)
-    filters = [(f.name, value) for f in EXPLORER_FACETS if f.in_query for value in _as_tuple(f.read(p, today)) if value]
-    marks = "".join(f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>' for name, value in filters)
+    filters = [
+        (f.name, value)
+        for f in explorer_facets(taxonomy)
+        if f.in_query
+        for value in _as_tuple(f.read(p, today))
+        if value
+    ]
+    # A value field's values are any text, which the inline `name:value` form cannot always hold (a comma, a
+    # colon): they are given as the element's text instead, which Pagefind also indexes as words.
+    marks = "".join(
+        f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>'
+        if name in BUILT_IN_FACETS
+        else f'<span data-pagefind-filter="{escape(name)}">{escape(value)}</span>'
+        for name, value in filters
+    )
     rank = taxonomy.severity_rank(p.severity)
     facts = [
         escape(f"Severity {p.severity} ({severity}). Status {STATUS_TITLES.get(p.status, p.status)}."),
