@@ -401,12 +401,16 @@ class ViewBuilder:
         )
 
     def value_fact(self, spec: Field, value: object) -> Fact:
-        """A value field on the header card: its title, and its values as links when it declares a `link`."""
+        """A value field on the header card: its title, and its values as links to its `link`, or for a facet to
+        the explorer showing the incidents that share the value; else as text."""
         if value is None:
             return Fact(spec.title, ())
         texts = shown_values(value)  # type: ignore[arg-type]  # validated: a FieldValue
         if spec.link:
             return Fact(spec.title, tuple(Link(t, link_url(spec.link, t), external=True) for t in texts), modifier="")
+        if spec.facet:
+            explore = (explorer_link(self.url_of, t, **{spec.name: t}) for t in texts)
+            return Fact(spec.title, tuple(Link(e.text, e.url + e.href_suffix) for e in explore), modifier="")
         return Fact(spec.title, tuple(Link(t, None) for t in texts), "text", "")
 
     def facet_index(self, facet: Facet, values: Sequence[FacetValue]) -> FacetIndexView:
