@@ -173,6 +173,8 @@ def _required(reader: _Reader, name: str, declaration: dict) -> Required:
 
 def _values(reader: _Reader, name: str, declaration: dict, kind: Kind | None) -> tuple[str, ...]:
     values = declaration.get("values")
+    if kind is None:  # the type's own error says what is wrong: nothing to check values against
+        return ()
     if values is None:
         if kind is Kind.CHOICE:
             reader.error(name, f"field '{name}' is a choice: give its values, e.g. values: [a, b]")
@@ -202,7 +204,7 @@ def _values(reader: _Reader, name: str, declaration: dict, kind: Kind | None) ->
 
 def _pattern(reader: _Reader, name: str, declaration: dict, kind: Kind | None, values: tuple[str, ...]) -> str | None:
     pattern = declaration.get("pattern")
-    if pattern is None:
+    if pattern is None or kind is None:
         return None
     if kind is not Kind.TEXT and not (kind is Kind.LIST and not values):
         reader.error(f"{name}.pattern", f"field '{name}': only text fields and lists of free words have a pattern")
