@@ -182,7 +182,7 @@ class QueryContext:
         if spec.taxonomy and self.taxonomy is not None:
             return self.taxonomy.slugs(spec.taxonomy)
         # A built-in enum (status) finds nothing when mistyped, as before; a knowledge base's own choice is checked.
-        return None if query_field in BUILT_IN_KEYWORDS else spec.choices or None
+        return None if spec.query else spec.choices or None
 
     def severity_rank(self, value: str) -> int | None:
         if self.taxonomy is None:
