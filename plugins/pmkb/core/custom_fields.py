@@ -111,7 +111,7 @@ def _field(reader: _Reader, name: object, declaration: object) -> Field | None:
             hint = did_you_mean(str(key), DECLARATION_KEYS) or f"; the keys are {', '.join(DECLARATION_KEYS)}"
             reader.error(f"{name}.{key}", f"field '{name}': unknown key '{shown(key)}'{hint}")
     title = _text(reader, name, declaration, "title") or name.replace("_", " ").capitalize()
-    description = _text(reader, name, declaration, "description") or f"{title}: a field of this knowledge base."
+    description = _text(reader, name, declaration, "description") or f"{title}."
     type_text = declaration.get("type")
     kind = KINDS.get(type_text) if isinstance(type_text, str) else None
     if kind is None:
