@@ -277,7 +277,7 @@ def item_label(data: object, index: int) -> str:
 def validate_front_matter(
     loaded: LoadedYaml, *, path: str, src_uri: str, file_id: str, taxonomy: Taxonomy
 ) -> FileCheck:
-    """All per-file rules of SPEC section 2. Never raises on any input the YAML loader produced.
+    """Every rule that needs only this file and the taxonomy. Never raises on any input the YAML loader produced.
 
     Each rule runs on whatever parts of the file are valid: an invalid value only silences the rules that read it.
     """

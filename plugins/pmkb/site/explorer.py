@@ -428,6 +428,10 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         facts.append(escape(f"Trigger {title_of('triggers', p.trigger)}."))
     if p.detection:
         facts.append(escape(f"Detection {title_of('detection', p.detection)}."))
+    for spec in taxonomy.value_fields:  # as the header card shows them, so the header box finds `OPS-123` too
+        value = p.value_of(spec.name)
+        if spec.title and value is not None:
+            facts.append(escape(f"{spec.title} {', '.join(shown_values(value))}."))  # type: ignore[arg-type]
     items = []
     for item in p.action_items:
         state = "overdue" if item.is_overdue(today) else item.status.replace("-", " ")
