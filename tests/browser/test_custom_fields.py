@@ -39,6 +39,9 @@ def site(tmp_path_factory, serve) -> str:
         ("?region=eu-west-1&cause=expiry", {"2023-11-20-dns-expiry"}),
         ("?region=ap-south-1", set()),
         ("?q=region%3Aus-east-1", {KERNEL}),
+        ("?q=panic&region=us-east-1", {KERNEL}),  # words and the filter: Pagefind's filter of the page
+        ("?q=panic&region=eu-west-1", set()),
+        ("?q=certificate%20region%3Aeu-west-1", {"2023-11-20-dns-expiry"}),
     ],
 )
 def test_a_custom_facet_filters_the_explorer(page, site, query, expected):
