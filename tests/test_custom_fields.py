@@ -108,6 +108,8 @@ def test_pmkb_search_finds_by_a_custom_field(example):
     both = kb.cli("search", "region:eu-west-1", "--json")
     assert {hit["id"] for hit in json.loads(both.stdout)} == {files[0].stem, files[1].stem}
     assert [hit["id"] for hit in json.loads(kb.cli("search", "jira:inc-42", "--json").stdout)] == [files[2].stem]
+    counted = kb.cli("search", "*", "--facets", "--json", "--limit", "0")
+    assert json.loads(counted.stdout)["facets"]["region"] == {"eu-west-1": 2, "us-east-1": 1}
     typo = kb.cli("search", "region:eu-wset-1")
     assert typo.returncode != 0
     assert "unknown region 'eu-wset-1'" in typo.stderr and "eu-west-1, us-east-1, ap-south-1" in typo.stderr

@@ -908,19 +908,25 @@ def _invalid_count(manifest: Manifest) -> int:
 
 
 def _facet_counts(searcher, whoosh_query, taxonomy: Taxonomy) -> dict[str, list[tuple[str, int]]]:
-    """Counts by cause, severity and service over every match (not only the hits shown)."""
+    """Counts by cause, severity, service and each value field declared with `facet`, over every match (not only
+    the hits shown). A declared value is counted in its declared spelling."""
     matched = set(searcher.docs_for_query(whoosh_query))
     reader = searcher.reader()
     spelled = {slug.lower(): slug for slug in taxonomy.slugs("severities")}
     severity_order = {slug.lower(): rank for rank, slug in enumerate(taxonomy.slugs("severities"))}
+    declared = [spec for spec in taxonomy.value_fields if spec.facet]
+    spellings = {"severity": spelled}
+    for spec in declared:
+        choices = spec.item.choices if spec.item is not None else spec.choices
+        spellings[spec.name] = {normalize_keyword(choice): choice for choice in choices}
     counts: dict[str, list[tuple[str, int]]] = {}
-    for name in FACET_FIELDS:
+    for name in (*FACET_FIELDS, *(spec.name for spec in declared)):
         values = []
         for term in reader.lexicon(name):
             value = term.decode("utf-8") if isinstance(term, bytes) else term
             count = len(matched.intersection(reader.postings(name, value).all_ids()))
             if count:
-                values.append((spelled.get(value, value) if name == "severity" else value, count))
+                values.append((spellings.get(name, {}).get(value, value), count))
         if name == "severity":
             values.sort(key=lambda pair: (severity_order.get(pair[0].lower(), len(severity_order)), pair[0]))
         else:
