@@ -265,3 +265,23 @@ def test_the_option_is_read_where_mkdocs_reads_it(kb):
     result = kb.cli("lint")
     [(path, line, level, message)] = _findings(result.stdout)
     assert (path, line, level) == ("mkdocs.yml", 9, "error") and "facet must be true or false" in message
+
+
+def test_a_declared_field_no_postmortem_gives_changes_only_the_guide_and_the_export(tmp_path):
+    """The machinery for declared fields adds nothing to a page that has none: with a field declared that no
+    postmortem gives, every HTML file but the guide (which lists the field) is byte for byte what it was."""
+    sites = []
+    for name, options in (("plain", {}), ("declared", {"fields": {"tier": {"title": "Tier", "type": "text"}}})):
+        kb = KB(tmp_path / name)
+        kb.docs.mkdir(parents=True)
+        kb.write("index.md", "# KB\n")
+        kb.set_config(options)
+        kb.add("2024-05-02-one")
+        sites.append(kb.build(strict=True))
+    plain, declared = (
+        {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))} for site in sites
+    )
+    assert plain.keys() == declared.keys()
+    assert [name for name in plain if plain[name] != declared[name]] == ["guide/index.html"]
+    [record] = json.loads((sites[1] / "postmortems.json").read_text("utf-8"))
+    assert list(record)[-2:] == ["runbooks", "tier"] and record["tier"] is None
