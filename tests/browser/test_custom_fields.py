@@ -12,14 +12,16 @@ KERNEL = "2022-03-01-kernel-panic"
 FIELDS = {
     "region": {"title": "Region", "type": "choice", "values": ["eu-west-1", "us-east-1", "ap-south-1"], "facet": True},
     "jira": {"title": "Ticket", "type": "text", "link": "https://jira.example.org/browse/{value}"},
+    "labels": {"title": "<b>Labels</b>", "type": "list", "facet": True},
 }
+HOSTILE = '<img src=x onerror="window.__pwned = 1">'
 
 
 def fill(kb) -> None:
     _add(kb, "2024-05-02-cache-stampede", "The cache emptied.", region="eu-west-1", jira="OPS-1")
     _add(kb, "2023-11-20-dns-expiry", "The certificate expired.", region="eu-west-1", cause="expiry")
     _add(kb, "2022-03-01-kernel-panic", "A kernel panic.", region="us-east-1", cause="software-bug")
-    _add(kb, "2021-06-10-no-region", "No region given.", cause="software-bug")
+    _add(kb, "2021-06-10-no-region", "No region given.", cause="software-bug", labels=[HOSTILE, "plain"])
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +56,14 @@ def test_the_sidebar_offers_the_custom_facet_with_its_counts(page, site):
     assert group.locator("legend").text_content() == "Region"
     values = group.locator(".pmkb-facet__value").all_inner_texts()
     assert [" ".join(value.split()) for value in values][:2] == ["eu-west-1 2", "us-east-1 1"]
+
+
+def test_a_free_word_facet_and_its_title_are_shown_as_text_and_never_run(page, site):
+    assert explore(page, site, "?labels=plain") == {"2021-06-10-no-region"}
+    group = page.locator(".pmkb-facet--labels")
+    assert group.locator("legend").text_content() == "<b>Labels</b>"
+    assert HOSTILE in " ".join(group.locator(".pmkb-facet__value").all_text_contents())
+    assert page.evaluate("window.__pwned") is None
+    card = page.goto(f"{site}2021/2021-06-10-no-region/")
+    assert card is not None and HOSTILE not in card.text() and "&lt;img src=x" in card.text()
+    assert page.evaluate("window.__pwned") is None
