@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
-from pmkb.core.fields import Field, Kind, shown_values
+from pmkb.core.fields import MODELLED, POSTMORTEM, Field, Kind, shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.taxonomy import Taxonomy
 
@@ -140,37 +141,53 @@ def _read(attribute: str) -> ReadRow:
     return lambda p, today: getattr(p, attribute)
 
 
+def field_facet(spec: Field, **presentation: Any) -> ExplorerFacet:
+    """The explorer facet of a declared field: named as `pmkb search` names it (`service` for `services`), its
+    values those of its taxonomy section, else its declared choices in their order, else the words in use; one
+    value per incident, or many for a list. `presentation` sets the rest (title, ranks, how a result shows it)."""
+    item = spec.item if spec.kind is Kind.LIST and spec.item is not None else spec
+    choices = ("yes", "no") if spec.kind is Kind.BOOL else item.choices
+    read = _read(spec.name) if spec.name in MODELLED else _read_value(spec)
+    if item.taxonomy:
+        values = taxonomy_values(item.taxonomy)
+    elif choices:
+        values = fixed_values(*((choice, choice) for choice in choices))
+    else:
+        values = used_values(read)
+    name = spec.query or spec.name
+    facet = ExplorerFacet(name, spec.title or name.capitalize(), read, values, many=spec.kind is Kind.LIST)
+    return replace(facet, free=not item.taxonomy and not choices, **presentation)
+
+
+def _read_value(spec: Field) -> ReadRow:
+    """A value field's value as the card shows it: its words (a list's), or its one word."""
+
+    def read(p: Postmortem, today: date) -> object:
+        value = p.value_of(spec.name)
+        if value is None:
+            return None
+        shown = shown_values(value)  # type: ignore[arg-type]  # a validated value
+        return shown if spec.kind is Kind.LIST else shown[0]
+
+    return read
+
+
+_DECLARED = {spec.query: spec for spec in POSTMORTEM.fields if spec.query}  # by `pmkb search` name
+
 # The explorer's facets, in the order the sidebar shows them, a result row lists them and a URL writes them. A
-# repeated URL parameter is OR within its facet; different parameters are AND.
+# repeated URL parameter is OR within its facet; different parameters are AND. The fields' own facets take
+# their values from the declarations; the year and the action items are facets of no field.
 EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
-    ExplorerFacet(
-        "severity",
-        "Severity",
-        _read("severity"),
-        taxonomy_values("severities"),
-        ranked=True,
-        sort_title="Most severe first",
-        result="chip",
-    ),
-    ExplorerFacet("cause", "Primary cause", _read("cause"), taxonomy_values("causes"), result="text"),
-    ExplorerFacet(
-        "contributing",
-        "Contributing cause",
-        _read("contributing"),
-        taxonomy_values("causes"),
-        values="cause",
-        many=True,
-    ),
-    ExplorerFacet(
-        "service", "Service", _read("services"), used_values(_read("services")), many=True, free=True, result="list"
-    ),
-    ExplorerFacet("tag", "Tag", _read("tags"), used_values(_read("tags")), many=True, free=True),
+    field_facet(_DECLARED["severity"], title="Severity", ranked=True, sort_title="Most severe first", result="chip"),
+    field_facet(_DECLARED["cause"], title="Primary cause", result="text"),
+    field_facet(_DECLARED["contributing"], title="Contributing cause", values="cause"),
+    field_facet(_DECLARED["service"], title="Service", result="list"),
+    field_facet(_DECLARED["tag"], title="Tag"),
     ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="year"),
-    ExplorerFacet(
-        "status",
-        "Status",
-        _read("status"),
-        fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
+    field_facet(
+        _DECLARED["status"],
+        title="Status",
+        values_from=fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
         result="badge",
     ),
     ExplorerFacet(
@@ -182,35 +199,16 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
         in_query=False,
         result="count",
     ),
-    ExplorerFacet("trigger", "Trigger", _read("trigger"), taxonomy_values("triggers")),
-    ExplorerFacet("detection", "Detection", _read("detection"), taxonomy_values("detection")),
+    field_facet(_DECLARED["trigger"], title="Trigger"),
+    field_facet(_DECLARED["detection"], title="Detection"),
 )
 
 BUILT_IN_FACETS = frozenset(f.name for f in EXPLORER_FACETS)
 
 
-def value_field_facet(spec: Field) -> ExplorerFacet:
-    """The explorer facet of a value field declared with `facet` (`region`, a knowledge base's own): its values
-    are the declared ones in their order, else the words in use; a list field is a facet of many values."""
-    name = spec.name
-    choices = spec.item.choices if spec.kind is Kind.LIST and spec.item is not None else spec.choices
-    if spec.kind is Kind.BOOL:
-        choices = ("yes", "no")
-
-    def read(p: Postmortem, today: date) -> object:
-        value = p.value_of(name)
-        if value is None:
-            return None
-        shown = shown_values(value)  # type: ignore[arg-type]  # a validated value
-        return shown if spec.kind is Kind.LIST else shown[0]
-
-    values = fixed_values(*((choice, choice) for choice in choices)) if choices else used_values(read)
-    return ExplorerFacet(name, spec.title, read, values, many=spec.kind is Kind.LIST, free=not choices)
-
-
 def explorer_facets(taxonomy: Taxonomy) -> tuple[ExplorerFacet, ...]:
     """The explorer's facets under `taxonomy`: the built-in ones, then each value field declared with `facet`."""
-    return EXPLORER_FACETS + tuple(value_field_facet(spec) for spec in taxonomy.value_fields if spec.facet)
+    return EXPLORER_FACETS + tuple(field_facet(spec) for spec in taxonomy.value_fields if spec.facet)
 
 
 @dataclass(frozen=True, slots=True)
