@@ -536,6 +536,8 @@ class SearchIndex:
             report.seconds = time.perf_counter() - started
             return report, manifest
         try:
+            if manifest is None:
+                self._clear_the_way()
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             message = f"cannot create the search index folder {self.directory}: {failure_reason(error)}"
@@ -563,6 +565,18 @@ class SearchIndex:
             report.repaired = damaged
         report.seconds = time.perf_counter() - started
         return report, manifest
+
+    def _clear_the_way(self) -> None:
+        """Remove what stands where the index's own folders and files go: a file or a dangling link in place of
+        `.cache/pmkb` or its `search` folder, a folder in place of the manifest or the lock. All of it is pmkb's
+        cache (rebuilt from the postmortems); `.cache` itself may be another tool's, and is never touched."""
+        for folder in (self.directory.parent, self.directory):
+            if (folder.is_symlink() or folder.exists()) and not folder.is_dir():
+                folder.unlink()
+        for name in (MANIFEST_NAME, LOCK_NAME):
+            path = self.directory / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
 
     @contextlib.contextmanager
     def _update_lock(self, timeout: float) -> Iterator[str | None]:

@@ -118,7 +118,7 @@ def page_record(src_uri: str, title: str, view: PageView, **facts) -> PageRecord
 
 @dataclass(frozen=True)
 class SiteCharts:
-    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (`render_svgs`)."""
+    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (runtime.chart_jobs)."""
 
     home_insights: HomeInsights
     home: tuple[Chart, ...]
