@@ -18,6 +18,7 @@ from pmkb.core.today import TodayError
 from pmkb.runtime.speedups import SpeedupsError
 
 COMMANDS = {
+    "init": "write a new knowledge-base repository: mkdocs.yml, content, CI workflow, pre-commit hook",
     "lint": "validate postmortems (all of them, or the given files and folders)",
     "new": "write a new draft postmortem from the template and print its path",
     "search": "search past incidents (full text and fields such as cause:, service:, year:)",
