@@ -132,6 +132,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.today = today_from_environment()
         except (SpeedupsError, TodayError) as error:
             raise PluginError(f"pmkb: {error}") from None
+        _check_theme_and_search(config)
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
@@ -619,3 +620,27 @@ def _anchor(entry: TocEntry) -> AnchorLink:
     anchor = AnchorLink(entry.title, entry.id, entry.level)
     anchor.children = [_anchor(child) for child in entry.children]
     return anchor
+
+
+MATERIAL_SEARCH = ("material/search", "search")
+
+
+def _check_theme_and_search(config: MkDocsConfig) -> None:
+    """pmkb's pages extend Material's templates (another theme fails deep inside Jinja), and pmkb's search
+    replaces Material's (both would put a box in the header)."""
+    config_name = Path(config.config_file_path or "mkdocs.yml").name
+    theme = config.theme.name
+    if theme != "material":
+        shown = f"theme '{theme}'" if theme else "a theme without a name (custom_dir only)"
+        raise PluginError(
+            f"pmkb needs the Material theme: set `theme: material` (or `theme: {{name: material}}`) in "
+            f"{config_name}; {shown} cannot show pmkb's pages"
+        )
+    configured = [name for name in MATERIAL_SEARCH if name in config.plugins]
+    if configured:
+        log.warning(
+            "Material's search plugin ('%s') is configured beside pmkb, which brings its own search: the header "
+            "shows two search boxes. Remove `search` from plugins in %s",
+            configured[0].removeprefix("material/"),
+            config_name,
+        )
