@@ -160,3 +160,23 @@ def test_missing_content_folder_is_one_line(tmp_path):
     build = mkdocs("build", cwd=tmp_path)
     assert build.returncode == 1 and "Traceback" not in build.stderr
     assert "elsewhere' isn't an existing directory" in build.stderr
+
+
+def test_init_with_taxonomy_writes_a_file_to_extend_in_force(tmp_path):
+    result = run_pmkb("init", "--taxonomy", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "  taxonomy.yml" in result.stdout.splitlines()
+    assert re.search(r"^      taxonomy: taxonomy\.yml$", (tmp_path / "mkdocs.yml").read_text("utf-8"), re.MULTILINE)
+    assert yaml.safe_load((tmp_path / "taxonomy.yml").read_text("utf-8")) == {"extend": {}}
+    (tmp_path / "taxonomy.yml").write_text(
+        (tmp_path / "taxonomy.yml")
+        .read_text("utf-8")
+        .replace(
+            "extend: {}",
+            "extend:\n  causes:\n    - {slug: certificate-expiry, title: Certificate expiry, description: Ran out.}",
+        ),
+        "utf-8",
+    )
+    printed = yaml.safe_load(run_pmkb("taxonomy", cwd=tmp_path).stdout)
+    assert printed["causes"][-1]["slug"] == "certificate-expiry"
+    assert run_pmkb("lint", "--strict", cwd=tmp_path).returncode == 0

@@ -24,6 +24,7 @@ COMMANDS = {
     "search": "search past incidents (full text and fields such as cause:, service:, year:)",
     "actions": "list open action items across the knowledge base",
     "schema": "print the JSON Schema of the front matter",
+    "taxonomy": "print the taxonomy in force (severities, causes, triggers, detection) as YAML",
     "import": "turn existing incident reports (HTML, Markdown, text, e-mail) into draft postmortems",
 }
 

@@ -25,6 +25,7 @@ from pmkb.core.options import Options
 from pmkb.core.taxonomy import default_taxonomy
 from pmkb.core.template import yaml_scalar
 from pmkb.core.today import today_from_environment
+from pmkb.site.guide import example_cause, example_severity
 
 EXIT_EXISTS = 1
 EXIT_USAGE = 2
@@ -63,6 +64,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CONTENT_DIR,
         help=f"the folder of the postmortems, MkDocs' docs_dir (default: {DEFAULT_CONTENT_DIR})",
     )
+    parser.add_argument(
+        "--taxonomy",
+        action="store_true",
+        help=f"also write {TAXONOMY_FILE}, to add to the built-in causes, severities... (`extend:`) or replace them",
+    )
     parser.add_argument("--force", action="store_true", help="replace files that exist")
 
 
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         files = scaffold_files(
             name=_name(args.name),
             content_dir=_content_dir(args.content_dir),
-            with_taxonomy=False,
+            with_taxonomy=args.taxonomy,
             today=today_from_environment(),
         )
         if target.exists() and not target.is_dir():
@@ -112,8 +118,6 @@ def run(args: argparse.Namespace) -> int:
 def scaffold_files(*, name: str, content_dir: str, with_taxonomy: bool, today: date) -> list[ScaffoldFile]:
     """Every file of a new knowledge base, in the order they are listed."""
     taxonomy = default_taxonomy()
-    severities = taxonomy.slugs("severities")
-    causes = taxonomy.slugs("causes")
     example_date = today - timedelta(days=7)
     values = {
         "SITE_NAME": name,
@@ -123,8 +127,8 @@ def scaffold_files(*, name: str, content_dir: str, with_taxonomy: bool, today: d
         "VERSION": __version__,
         "DATE": example_date.isoformat(),
         "DUE": (today + timedelta(days=30)).isoformat(),
-        "SEVERITY": severities[1] if len(severities) > 1 else severities[0],
-        "CAUSE": "config-change" if "config-change" in causes else causes[0],
+        "SEVERITY": example_severity(taxonomy),
+        "CAUSE": example_cause(taxonomy),
         "PLUGIN_OPTIONS": plugin_options(TAXONOMY_FILE if with_taxonomy else None),
     }
     example_src = f"{example_date.year:04d}/{example_date.isoformat()}-{EXAMPLE_SLUG}.md"
