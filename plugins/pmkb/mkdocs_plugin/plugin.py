@@ -42,6 +42,7 @@ from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.mkdocs_plugin.sections import split_after_section
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
@@ -352,6 +353,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         env.globals["pmkb_svgs"] = self.svgs
+        env.filters["pmkb_split_after_section"] = split_after_section
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -415,7 +417,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
-            extra = [_anchor(entry) for entry in record.toc]
+            # An entry that joins the author's own section (their "Action items") is listed under that heading.
+            authored = {item.id for item in _toc_items(page.toc.items)}
+            extra = [_anchor(entry) for entry in record.toc if not entry.within or entry.within not in authored]
             items = page.toc.items
             (items[0].children if items and items[0].level == 1 else items).extend(extra)
         errors = self.errors_by_file.get(src_uri)
@@ -644,3 +648,8 @@ def _check_theme_and_search(config: MkDocsConfig) -> None:
             configured[0].removeprefix("material/"),
             config_name,
         )
+
+
+def _toc_items(items) -> list:
+    """Every entry of a page's table of contents, nested ones included."""
+    return [entry for item in items for entry in (item, *_toc_items(item.children))]
