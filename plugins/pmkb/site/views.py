@@ -53,6 +53,11 @@ class ActionRow:
         return self.item.status.replace("-", " ")
 
     @property
+    def ref(self) -> str:
+        """`<postmortem id>#<n>` (n from 1): the name `pmkb actions` prints and `pmkb actions set` takes."""
+        return f"{self.postmortem.id}#{self.item.index + 1}"
+
+    @property
     def key(self) -> tuple[str, int]:
         """What tells this row from every other action item's in a build."""
         return (self.incident_url, self.item.index)
