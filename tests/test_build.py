@@ -292,7 +292,8 @@ def test_action_items_page_open_only_overdue_first_narrowable_by_owner(three):
     titles = [row[0] for row in rows]
     assert titles == ["Canary config", "Second resolver", "Undated item"]
     assert "overdue" in rows[0][3] and "overdue" not in rows[1][3]
-    assert rows[0][5] == "Cache stampede takes down checkout"  # the incident column links to the postmortem
+    # The incident column links to the postmortem and names the item as `pmkb actions set` takes it.
+    assert rows[0][5] == "Cache stampede takes down checkout 2024-01-10-config-push#1"
     assert "Done thing" not in page.html and "Dropped thing" not in page.html
     # Narrowing by owner works without JavaScript: a fragment per owner and a CSS :target rule hiding the rest.
     # Each owner's link holds the name and the owner's counts ("neteng 1, 1 overdue").
