@@ -289,11 +289,14 @@ def test_incidents_page_newest_first_grouped_by_year(three, kb):
 def test_action_items_page_open_only_overdue_first_narrowable_by_owner(three):
     page = read_page(three, "action-items/")
     rows = page.rows(page.section("all"))
-    titles = [row[0] for row in rows]
-    assert titles == ["Canary config", "Second resolver", "Undated item"]
+    titles = [row[0] for row in rows]  # each item's title, then its id#n (what `pmkb actions set` takes)
+    assert titles == [
+        "Canary config 2024-01-10-config-push#1",
+        "Second resolver 2024-03-05-dns-outage#1",
+        "Undated item 2024-03-05-dns-outage#2",
+    ]
     assert "overdue" in rows[0][3] and "overdue" not in rows[1][3]
-    # The incident column links to the postmortem and names the item as `pmkb actions set` takes it.
-    assert rows[0][5] == "Cache stampede takes down checkout 2024-01-10-config-push#1"
+    assert rows[0][5] == "Cache stampede takes down checkout"  # the incident column links to the postmortem
     assert "Done thing" not in page.html and "Dropped thing" not in page.html
     # Narrowing by owner works without JavaScript: a fragment per owner and a CSS :target rule hiding the rest.
     # Each owner's link holds the name and the owner's counts ("neteng 1, 1 overdue").
