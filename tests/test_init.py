@@ -130,6 +130,12 @@ def test_init_refuses_bad_options_and_writes_nothing(tmp_path):
     (tmp_path / "file").write_text("x", "utf-8")
     result = run_pmkb("init", "file", cwd=tmp_path)
     assert result.returncode == 2 and "is not a folder" in result.stderr
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / ".github").write_text("not a folder", "utf-8")
+    result = run_pmkb("init", "kb", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "kb/.github is a file where a folder must go; nothing was written" in result.stderr
+    assert [p.name for p in (tmp_path / "kb").iterdir()] == [".github"]
 
 
 def test_every_plugin_option_is_described_and_commented_at_its_default(tmp_path):

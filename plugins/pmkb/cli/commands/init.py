@@ -83,6 +83,14 @@ def run(args: argparse.Namespace) -> int:
         )
         if target.exists() and not target.is_dir():
             raise UsageError(f"{args.directory} is not a folder")
+        # A file where a folder must go would stop the writing halfway: refused before anything is written.
+        for file in files:
+            for parent in PurePosixPath(file.path).parents:
+                folder = target / parent
+                if str(parent) != "." and folder.exists() and not folder.is_dir():
+                    raise UsageError(
+                        f"{_shown(target, str(parent))} is a file where a folder must go; nothing was written"
+                    )
     except UsageError as error:
         print(f"pmkb init: error: {error}", file=sys.stderr)
         return EXIT_USAGE
