@@ -102,7 +102,7 @@ def sites(tmp_path_factory) -> dict[str, Path]:
         kb = KB(tmp_path_factory.mktemp(name) / "kb")
         kb.docs.mkdir(parents=True)
         kb.write("index.md", "# Test KB\n\nWelcome.\n")
-        kb.set_config()
+        kb.set_config(plugins=["search", {"pmkb": {}}])  # Material's search too: its index must escape titles
         knowledge_base(kb, _Maker(hostile))
         built[name] = kb.build()
     return built

@@ -99,7 +99,7 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
         raw_options = plugins.get(PLUGIN_NAME) or {}
     try:
         if not docs_dir.is_dir():
-            raise ProjectError(f"content folder '{docs_dir}' does not exist")
+            raise ProjectError(f"content folder '{docs_dir}' does not exist (docs_dir in {path.name})")
     except OSError as error:
         raise ProjectError(f"content folder '{docs_dir}' cannot be read: {error.strerror or error}") from None
     try:

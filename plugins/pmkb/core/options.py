@@ -23,7 +23,10 @@ class Options:
     drafts: bool = field(default=False, metadata={"doc": "true: `mkdocs build` builds and lists drafts too"})
     taxonomy: str | dict | None = field(
         default=None,
-        metadata={"doc": "a taxonomy file, or an inline mapping; each section given replaces the built-in one"},
+        metadata={
+            "doc": "a taxonomy file, or an inline mapping: a section given replaces the built-in one, "
+            "the entries under `extend:` are added to it (pmkb taxonomy prints the result)"
+        },
     )
     fields: dict | None = field(
         default=None,

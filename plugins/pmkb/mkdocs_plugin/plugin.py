@@ -44,6 +44,7 @@ from pmkb.core.today import TodayError, today_from_environment
 from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.mkdocs_plugin.sections import split_after_section
 from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
@@ -137,6 +138,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.today = today_from_environment()
         except (SpeedupsError, TodayError, ValueLimitError) as error:
             raise PluginError(f"pmkb: {error}") from None
+        _check_theme_and_search(config)
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
@@ -359,6 +361,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         env.globals["pmkb_svgs"] = self.svgs
+        env.filters["pmkb_split_after_section"] = split_after_section
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -422,7 +425,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
-            extra = [_anchor(entry) for entry in record.toc]
+            # An entry that joins the author's own section (their "Action items") is listed under that heading.
+            authored = {item.id for item in _toc_items(page.toc.items)}
+            extra = [_anchor(entry) for entry in record.toc if not entry.within or entry.within not in authored]
             items = page.toc.items
             (items[0].children if items and items[0].level == 1 else items).extend(extra)
         errors = self.errors_by_file.get(src_uri)
@@ -629,3 +634,32 @@ def _anchor(entry: TocEntry) -> AnchorLink:
     anchor = AnchorLink(entry.title, entry.id, entry.level)
     anchor.children = [_anchor(child) for child in entry.children]
     return anchor
+
+
+MATERIAL_SEARCH = ("material/search", "search")
+
+
+def _check_theme_and_search(config: MkDocsConfig) -> None:
+    """pmkb's pages extend Material's templates (another theme fails deep inside Jinja), and pmkb's search
+    replaces Material's (both would put a box in the header)."""
+    config_name = Path(config.config_file_path or "mkdocs.yml").name
+    theme = config.theme.name
+    if theme != "material":
+        shown = f"theme '{theme}'" if theme else "a theme without a name (custom_dir only)"
+        raise PluginError(
+            f"pmkb needs the Material theme: set `theme: material` (or `theme: {{name: material}}`) in "
+            f"{config_name}; {shown} cannot show pmkb's pages"
+        )
+    configured = [name for name in MATERIAL_SEARCH if name in config.plugins]
+    if configured:
+        log.warning(
+            "Material's search plugin ('%s') is configured beside pmkb, which brings its own search: the header "
+            "shows two search boxes. Remove `search` from plugins in %s",
+            configured[0].removeprefix("material/"),
+            config_name,
+        )
+
+
+def _toc_items(items) -> list:
+    """Every entry of a page's table of contents, nested ones included."""
+    return [entry for item in items for entry in (item, *_toc_items(item.children))]

@@ -106,14 +106,25 @@ def field_rows(taxonomy: Taxonomy, spec: Field | None = None, prefix: str = "", 
     return rows
 
 
-def workflow_steps(docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
+def example_severity(taxonomy: Taxonomy) -> str:
+    """A severity for examples: the second most severe (an example of the worst reads alarming), or the only one."""
+    severities = taxonomy.slugs("severities")
+    return severities[1] if len(severities) > 1 else severities[0]
+
+
+def example_cause(taxonomy: Taxonomy) -> str:
+    causes = taxonomy.slugs("causes")
+    return "config-change" if "config-change" in causes else causes[0]
+
+
+def workflow_steps(taxonomy: Taxonomy, docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
     return (
         WorkflowStep(
             "Start a draft",
             f"Write the draft from the template. It goes to {docs_dir}/YYYY/YYYY-MM-DD-<slug>.md with status: draft; "
             "give what you already know as options (see pmkb new --help).",
-            'pmkb new "Checkout fails for EU users after a config push" --severity SEV2 --cause config-change '
-            "--service checkout",
+            f'pmkb new "Checkout fails for EU users after a config push" --severity {example_severity(taxonomy)} '
+            f"--cause {example_cause(taxonomy)} --service checkout",
         ),
         WorkflowStep(
             "Write it up",
@@ -173,6 +184,6 @@ def build_guide(taxonomy: Taxonomy, today: date, docs_dir: str = "postmortems") 
         fields=tuple(field_rows(taxonomy)),
         template=render_postmortem(example, taxonomy),
         template_command=f'pmkb new "{example.title}"',
-        workflow=workflow_steps(docs_dir),
+        workflow=workflow_steps(taxonomy, docs_dir),
         defaults=defaults,
     )

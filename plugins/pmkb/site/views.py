@@ -60,6 +60,11 @@ class ActionRow:
         return self.item.status.replace("-", " ")
 
     @property
+    def ref(self) -> str:
+        """`<postmortem id>#<n>` (n from 1): the name `pmkb actions` prints and `pmkb actions set` takes."""
+        return f"{self.postmortem.id}#{self.item.index + 1}"
+
+    @property
     def key(self) -> tuple[str, int]:
         """What tells this row from every other action item's in a build."""
         return (self.incident_url, self.item.index)
@@ -505,18 +510,23 @@ def count_links(counter: Counter, link_of: Callable[[str], Link], order: Iterabl
     return tuple((link_of(slug), counter[slug]) for slug in order if counter[slug])
 
 
+# The id of the template's own "Action items" heading (pmkb.core.template): the tracked items join its section.
+AUTHORED_ACTION_ITEMS = "action-items"
+
+
 @dataclass(frozen=True, slots=True)
 class TocEntry:
     title: str
     id: str
     level: int
     children: tuple[TocEntry, ...] = ()
+    within: str = ""  # the id of an author's heading whose section this joins when the page has one
 
 
 def toc_entries(view: object) -> tuple[TocEntry, ...]:
     """The headings a pmkb template adds to a page, for its table of contents (ids as the templates print them)."""
     if isinstance(view, PostmortemView):
-        entries = [TocEntry("Tracked action items", "tracked-action-items", 2)]
+        entries = [TocEntry("Tracked action items", "tracked-action-items", 2, within=AUTHORED_ACTION_ITEMS)]
         related = tuple(
             TocEntry(title, anchor, 3)
             for title, anchor, present in (
