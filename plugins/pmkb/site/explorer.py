@@ -31,6 +31,7 @@ from pmkb.core.taxonomy import Taxonomy
 EXPLORER_SRC = "search/index.md"
 EXPLORER_TITLE = "Search incidents"
 INCIDENT_INDEX = "search/incidents.json"  # written with the pages (a generated file)
+FACET_INDEX = "search/filters.json"  # the facets alone, for the header box on every page
 PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row i of the index is page ids[i]
 PAGEFIND_FOLDER = "pagefind"
 # The indexes the browser merges into pagefind/ (a site too big for one: the `search_index_pages` option).
@@ -302,6 +303,20 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "facets": facets,
         "columns": columns,
     }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def facet_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy) -> str:
+    """`search/filters.json`: {filters, facets} as in the metadata index, the value lists only of the facets with
+    fixed values (taxonomy sections, statuses): what the header box on every page needs to read a query's fields
+    (`cause:deployment`) and colour a severity by its rank, in a few kilobytes."""
+    rows = indexed_rows(postmortems)
+    facets = {
+        f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
+        for f in EXPLORER_FACETS
+        if f.value_list == f.name and not f.free and f.kind == "values"
+    }
+    document = {"filters": [f.description() for f in EXPLORER_FACETS], "facets": facets}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
