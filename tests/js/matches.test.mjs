@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { holdsPrefix, searchTrue, wordsOf } from "../../plugins/pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb/matches.js";
+import { completePrefix, holdsPrefix, prefixProbes, searchTrue, wordsOf } from "../../plugins/pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb/matches.js";
 
 const PAGES = {
   p1: "A kernel panic took down the scheduler.",
@@ -22,6 +22,7 @@ function fakePagefind(pages) {
     }
   }
   const calls = [];
+  const preload = async () => {};
   function pagesFor(term) {
     const extensions = [...index.keys()].filter((w) => w.startsWith(term));
     if (extensions.length) return new Set(extensions.flatMap((w) => [...index.get(w)]));
@@ -30,6 +31,7 @@ function fakePagefind(pages) {
   }
   return {
     calls,
+    preload,
     async search(term) {
       calls.push(term);
       let ids;
@@ -79,4 +81,17 @@ test("a text holds a query when it has each word, the last as a prefix", () => {
   assert.ok(!holdsPrefix("A kernel", "azzz"));
   assert.ok(holdsPrefix("Le café", "CAFE"));
   assert.ok(!holdsPrefix("kernel", "panic kernel"));
+});
+
+test("a prefix of three letters or more loads the chunks of every word starting with it", async () => {
+  assert.equal(prefixProbes("kernel in"), "");
+  assert.equal(prefixProbes("int").split(" ").length, 36);
+  assert.ok(prefixProbes("Int").startsWith("inta intb"));
+  const pagefind = fakePagefind(PAGES);
+  const preloaded = [];
+  pagefind.preload = async (terms) => preloaded.push(terms);
+  assert.equal(await completePrefix(pagefind, ["kernel", "pan"]), true);
+  assert.equal(await completePrefix(pagefind, ["kernel", '"a phrase"']), false);
+  assert.equal(await completePrefix(pagefind, ["in"]), false);
+  assert.deepEqual(preloaded, [prefixProbes("pan")]);
 });

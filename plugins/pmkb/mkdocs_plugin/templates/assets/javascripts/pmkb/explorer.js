@@ -21,7 +21,7 @@ import {
   sortRows,
   writeState,
 } from "./filters.js";
-import { searchTrue } from "./matches.js";
+import { completePrefix, searchTrue } from "./matches.js";
 import { decodeIndex, positionOf, positionsOf, readIds } from "./metadata.js";
 import { loadPagefind, root } from "./pagefind.js";
 import { parseQuery } from "./query.js";
@@ -55,7 +55,7 @@ function start(app) {
   const chunks = {}; // row chunk number -> Promise of its rows ([url, title, date])
   let ids = null; // Promise of Pagefind page id -> row
   let state = { q: "", filters: {}, sort: "" };
-  let textHits = null; // {q, scores: Map(row -> score), results: Pagefind results by row} for state.q
+  let textHits = null; // {q, words, text, scores: Map(row -> score), results: Pagefind results by row, complete}
   let shown = PAGE;
   const expanded = {};
   let sequence = 0;
@@ -126,6 +126,11 @@ function start(app) {
     const [pagefind, rowOf] = await Promise.all([loadPagefind(), loadIds()]);
     const response = await searchTrue(pagefind, parsed.text, parsed.words);
     if (mine !== sequence) return false;
+    textHits = { q, words: parsed.words, text: parsed.text, complete: false, ...rowsOf(response, rowOf) };
+    return true;
+  }
+
+  function rowsOf(response, rowOf) {
     const scores = new Map();
     const results = new Map();
     for (const result of response.results) {
@@ -135,8 +140,23 @@ function start(app) {
         results.set(row, result);
       }
     }
-    textHits = { q, scores, results };
-    return true;
+    return { scores, results };
+  }
+
+  /* The text results shown, completed: a prefix's words in index chunks Pagefind had not loaded (matches.js). */
+  async function completeText(mine) {
+    const hits = textHits;
+    if (!hits || hits.complete) return;
+    const pagefind = await loadPagefind();
+    const more = await completePrefix(pagefind, hits.words);
+    hits.complete = true;
+    if (!more || mine !== sequence) return;
+    const [response, rowOf] = await Promise.all([searchTrue(pagefind, hits.text, hits.words), loadIds()]);
+    if (mine !== sequence || textHits !== hits) return;
+    const completed = rowsOf(response, rowOf);
+    if (completed.scores.size === hits.scores.size) return;
+    textHits = { ...hits, ...completed };
+    return render();
   }
 
   // -- rendering ---------------------------------------------------------------------------------------------
@@ -337,7 +357,7 @@ function start(app) {
     };
     return runText(mine)
       .then((current) => {
-        if (current && mine === sequence) return render();
+        if (current && mine === sequence) return render().then(() => completeText(mine));
       }, () => {
         if (mine !== sequence) return;
         textHits = null;

@@ -3,7 +3,7 @@
 // (`cause:deployment`) narrow the results; filters alone are the explorer's job (Enter opens it).
 
 import { el, excerptNode, severityChip } from "./dom.js";
-import { searchTrue } from "./matches.js";
+import { completePrefix, searchTrue } from "./matches.js";
 import { explorerUrl, loadFacets, loadPagefind } from "./pagefind.js";
 import { normalizeKeyword, parseQuery } from "./query.js";
 
@@ -164,10 +164,16 @@ export function headerBox() {
         return;
       }
       const pagefind = await loadPagefind();
-      const response = await searchTrue(pagefind, parsed.text, parsed.words, { filters: pagefindFilters(parsed.fields, site) });
-      if (mine !== sequence) return;
-      const data = await Promise.all(response.results.slice(0, MAX_RESULTS).map((r) => r.data()));
-      if (mine === sequence) render(query, data, response.results.length, site);
+      const options = { filters: pagefindFilters(parsed.fields, site) };
+      const show = async () => {
+        const response = await searchTrue(pagefind, parsed.text, parsed.words, options);
+        if (mine !== sequence) return;
+        const data = await Promise.all(response.results.slice(0, MAX_RESULTS).map((r) => r.data()));
+        if (mine === sequence) render(query, data, response.results.length, site);
+      };
+      await show();
+      // Once the index chunks of every word the last one starts with are in, the complete answer.
+      if (mine === sequence && (await completePrefix(pagefind, parsed.words)) && mine === sequence) await show();
     } catch (error) {
       if (mine !== sequence) return;
       list.replaceChildren();
