@@ -31,6 +31,8 @@ def fill(kb) -> None:
         "A thundering herd emptied a cache.",
         title="Cache stampede",
         services=["cache"],
+        cause="hardware",
+        impact={"summary": "Checkout failed for a fifth of users.", "customer_facing": True},
     )
     _add(
         kb, "2023-11-20-dns-expiry", "A certificate expired at midnight.", title="Certificate expiry", services=["dns"]
@@ -92,3 +94,18 @@ def test_the_header_box_shows_a_page_with_every_word(page, site):
     page.keyboard.type("kernel pan")
     page.wait_for_selector(".pmkb-hsearch__status:has-text('1 result')")
     assert page.inner_text(".pmkb-hsearch__title") == "Kernel panic"
+
+
+def test_a_match_in_the_header_card_alone_shows_the_summary_not_the_card(page, site):
+    """`hardware` is only the cause's title (the card): the excerpt is the title, the impact summary and the body's
+    start, not the card's words (severity, status, services) that Pagefind used to excerpt."""
+    page.goto(f"{site}search/?q=hardware")
+    assert shown(page) == {"2024-05-02-cache-stampede"}
+    excerpt = page.inner_text(".pmkb-result .pmkb-excerpt")
+    assert "Checkout failed for a fifth of users." in excerpt
+    assert "Severity" not in excerpt and "Services" not in excerpt
+    page.goto(site)
+    page.focus(".pmkb-hsearch__input")
+    page.keyboard.type("hardware")
+    page.wait_for_selector(".pmkb-hsearch__status:has-text('1 result')")
+    assert "Checkout failed for a fifth of users." in page.inner_text(".pmkb-hsearch__result .pmkb-excerpt")

@@ -376,9 +376,12 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
     """The document Pagefind indexes for a postmortem: what its page shows, without the site's chrome.
 
     `body_html` is the rendered Markdown body (trusted HTML, as on the page); every front-matter value is escaped.
-    The card's words are indexed too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
-    of severity SEV2; the filters, sort keys and meta are attributes with inline values (slugs and dates: no
-    comma or colon needs escaping), except title and cause, which Pagefind reads from the elements' text.
+    The card's words are searched too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
+    of severity SEV2, but as a meta field (`facts`), left out of the page's text: Pagefind searches meta fields
+    (1.5 and later) and takes excerpts from the text only, so a match in the card alone shows the title, the
+    impact summary and the start of the body, not the card's words. The filters, sort keys and meta are
+    attributes with inline values (slugs and dates: no comma or colon needs escaping), except title, cause and
+    facts, which Pagefind reads from the elements' text.
     """
 
     def title_of(section: str, slug: str | None) -> str:
@@ -414,8 +417,8 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         f'<span data-pagefind-meta="severity:{escape(p.severity)}" data-pagefind-sort="severity:{rank}"></span>'
         f"{marks}"
         f"<p>{escape(p.impact.summary)}</p>"
-        f"<p>{' '.join(facts)}</p>"
         f"{body_html}{actions}"
+        f'<p data-pagefind-ignore data-pagefind-meta="facts">{" ".join(facts)}</p>'
         "</main></body></html>"
     )
 

@@ -87,8 +87,10 @@ export async function searchTrue(pagefind, text, words, options) {
   if (results.length && !found[last].results.length) {
     if (lastIsPhrase) results = [];
     else {
+      // The page's text and its meta fields (the header card's words are searched as meta).
       const first = await results[0].data();
-      if (!holdsPrefix(first.content, checked[last])) results = [];
+      const text = [first.content, ...Object.values(first.meta || {})].join(" ");
+      if (!holdsPrefix(text, checked[last])) results = [];
     }
   }
   return Object.assign({}, response, { results });
