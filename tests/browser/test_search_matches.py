@@ -109,3 +109,55 @@ def test_a_match_in_the_header_card_alone_shows_the_summary_not_the_card(page, s
     page.keyboard.type("hardware")
     page.wait_for_selector(".pmkb-hsearch__status:has-text('1 result')")
     assert "Checkout failed for a fifth of users." in page.inner_text(".pmkb-hsearch__result .pmkb-excerpt")
+
+
+SEVERITIES = [
+    {"slug": f"P{rank}", "title": title, "description": f"{title} incidents."}
+    for rank, title in enumerate(["Page", "Urgent", "Soon", "Whenever"])
+]
+
+
+def fill_custom(kb) -> None:
+    for pid, severity, word in (("2024-05-02-one", "P0", "alpha"), ("2023-11-20-two", "P1", "bravo")):
+        _add(kb, pid, f"The {word} rollout.", title=f"Incident {word}", severity=severity, tags=[])
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory, serve) -> str:
+    options = {"taxonomy": {"severities": SEVERITIES}}
+    return serve(build_kb(tmp_path_factory.mktemp("custom") / "kb", fill_custom, plugin_options=options))
+
+
+GREY = {"rgb(69, 90, 100)", "rgb(84, 110, 122)"}  # the neutral chip's colours (pmkb-search.css, pmkb.css)
+
+
+def test_custom_severities_give_the_hint_and_the_chips_their_colours_by_rank(page, custom):
+    """Severities P0..P3: the hint names them, and chips are coloured by rank in the explorer's results and
+    sidebar and in the header box, as on the static pages (P0 like the built-in SEV1, P1 like SEV2)."""
+    page.goto(f"{custom}search/")
+    shown(page)
+    assert "severity:P0..P1" in page.inner_text(".pmkb-explorer__hint")
+    assert "SEV" not in page.inner_text(".pmkb-explorer__hint") + page.get_attribute(".pmkb-explorer__q", "placeholder")
+    chip = "el => [el.className, getComputedStyle(el).backgroundColor]"
+    results = page.eval_on_selector_all(".pmkb-result .pmkb-sev", f"els => els.map({chip})")
+    assert [name for name, _ in results] == ["pmkb-sev pmkb-sev--1", "pmkb-sev pmkb-sev--2"]
+    assert not {color for _, color in results} & GREY and len({color for _, color in results}) == 2
+    sidebar = page.eval_on_selector_all(".pmkb-facet--severity .pmkb-sev", f"els => els.map({chip})")
+    assert [name for name, _ in sidebar][:2] == ["pmkb-sev pmkb-sev--1", "pmkb-sev pmkb-sev--2"]
+    page.focus(".pmkb-hsearch__input")
+    page.keyboard.type("bravo")
+    page.wait_for_selector(".pmkb-hsearch__result .pmkb-sev")
+    name, color = page.eval_on_selector(".pmkb-hsearch__result .pmkb-sev", chip)
+    assert name == "pmkb-sev pmkb-sev--2" and color == results[1][1]
+
+
+def test_a_small_knowledge_base_folds_unused_values_and_hides_empty_facets(page, custom):
+    page.goto(f"{custom}search/")
+    shown(page)
+    titles = page.eval_on_selector_all(".pmkb-facet__title", "els => els.map(el => el.textContent)")
+    assert "Tag" not in titles  # no incident has a tag
+    causes = page.locator(".pmkb-facet--cause .pmkb-facet__value")
+    empty = page.locator(".pmkb-facet--cause .pmkb-facet__value--empty")
+    assert causes.count() - empty.count() == 1 and empty.count() == 3  # capacity, then three unused
+    page.click(".pmkb-facet--cause .pmkb-facet__more")
+    assert page.locator(".pmkb-facet--cause .pmkb-facet__value").count() == 14  # every built-in cause

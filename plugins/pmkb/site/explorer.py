@@ -207,6 +207,8 @@ class ExplorerView:
     ids_url: str
     rows_url: str  # the folder of the row chunks, site-relative with a trailing '/'
     browse: tuple[tuple[str, str], ...]  # (text, site-relative URL): the static pages shown without JavaScript
+    fields: tuple[str, ...]  # the query fields that become filters, as the hint shows them (`severity:SEV1..SEV2`)
+    example: str  # a query with fields, for the box's placeholder
 
 
 def is_indexed(postmortem: Postmortem) -> bool:
@@ -214,14 +216,33 @@ def is_indexed(postmortem: Postmortem) -> bool:
     return not postmortem.is_draft
 
 
-def explorer_view() -> ExplorerView:
+def explorer_view(taxonomy: Taxonomy) -> ExplorerView:
+    """The explorer's page; its hint and example name the facets and the values of the taxonomy in force."""
     return ExplorerView(
         EXPLORER_TITLE,
         INCIDENT_INDEX,
         PAGEFIND_IDS,
         ROWS_FOLDER + "/",
         (("root cause", "causes/"), ("severity", "severities/"), ("service", "services/"), ("tag", "tags/")),
+        tuple(_hint(f, taxonomy) for f in EXPLORER_FACETS if f.in_query),
+        _example(taxonomy),
     )
+
+
+def _hint(f: ExplorerFacet, taxonomy: Taxonomy) -> str:
+    """A facet's query field as the hint shows it: a range where its values have an order."""
+    if f.kind == "year":
+        return f"{f.name}:2019..2021"
+    slugs = [slug for slug, _ in f.values_from((), taxonomy)] if f.ranked else []
+    return f"{f.name}:{slugs[0]}..{slugs[1]}" if len(slugs) > 1 else f"{f.name}:"
+
+
+def _example(taxonomy: Taxonomy) -> str:
+    causes = taxonomy.slugs("causes")
+    cause = "deployment" if "deployment" in causes else causes[0] if causes else ""
+    severities = taxonomy.slugs("severities")
+    terms = [f"cause:{cause}" if cause else "", f"severity:{severities[0]}" if severities else "", "kernel"]
+    return " ".join(term for term in terms if term)
 
 
 def explorer_link(url_of: UrlOf, text: str, **filters: str) -> ExplorerLink:

@@ -246,7 +246,7 @@ def build_site(
         page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False),
         page_record(INCIDENTS_SRC, INCIDENTS_TITLE, _incidents_view(builder, listed), in_nav=True),
         page_record(ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True),
-        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
+        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(catalog.taxonomy), in_nav=True, full_width=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
