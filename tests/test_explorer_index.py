@@ -4,10 +4,13 @@ layer's fixture catalog (no MkDocs build); the metadata index read back by the e
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
+from pathlib import Path
 
 import pytest
 from node import JS_TESTS, run_node
+from pmkb.core.taxonomy import default_taxonomy
 from pmkb.site.explorer import (
     EXPLORER_FACETS,
     ROW_CHUNK,
@@ -107,3 +110,23 @@ def test_the_index_describes_every_facet_so_the_browser_needs_no_list_of_its_own
     assert [f["name"] for f in document["filters"] if f["sort"]] == ["severity"]
     # A static facet page's "Search within these incidents" link names the facet by its singular: one of these.
     assert {facet.singular for facet in FACETS} <= {f.name for f in EXPLORER_FACETS}
+
+
+def test_the_browser_modules_name_no_facet():
+    """The scripts read the facets from the site's data: no facet's name is written in them (as a string, a
+    property of the index or of a page's meta, or a class name), so a facet added to EXPLORER_FACETS needs no
+    change there."""
+    scripts = Path(__file__).parents[1] / "plugins/pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb"
+    assert len(list(scripts.glob("*.js"))) >= 8
+    for script in sorted(scripts.glob("*.js")):
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", "", script.read_text(encoding="utf-8"), flags=re.S)
+        for f in EXPLORER_FACETS:
+            for value in (
+                f.name,
+                *(slug for slug, _ in (f.values_from((), default_taxonomy()) if f.kind == "count" else ())),
+            ):
+                name = re.escape(value)
+                named = re.search(
+                    rf"[\"'`]{name}[\"'`]|(?:meta|columns|facets|filters|facet)\.{name}\b|pmkb-result__{name}\b", code
+                )
+                assert named is None, f"{script.name} names the facet value {value!r}: {named.group(0)!r}"

@@ -27,7 +27,7 @@ const INDEX = decodeIndex({
     { name: "contributing", title: "Contributing cause", values: "cause", many: true, free: false, kind: "values", ranked: false, sort: "", query: true, result: "" },
     { name: "service", title: "Service", values: "service", many: true, free: true, kind: "values", ranked: false, sort: "", query: true, result: "list" },
     { name: "tag", title: "Tag", values: "tag", many: true, free: true, kind: "values", ranked: false, sort: "", query: true, result: "" },
-    { name: "year", title: "Year", values: "year", many: false, free: false, kind: "year", ranked: false, sort: "", query: true, result: "" },
+    { name: "year", title: "Year", values: "year", many: false, free: false, kind: "years", ranked: false, sort: "", query: true, result: "" },
     { name: "actions", title: "Action items", values: "actions", many: false, free: false, kind: "count", ranked: false, sort: "", query: false, result: "count" },
   ],
   facets: {

@@ -10,7 +10,7 @@ const table = JSON.parse(readFileSync(new URL("../query_cases.json", import.meta
 
 /* A filter term as the table writes it: the value normalized, a year as a range. */
 function filterOf(term) {
-  if (term.field === "year") return ["year", canonical({ name: "year", kind: "year" }, term.value, null, [])];
+  if (term.field === "year") return ["year", canonical({ name: "year", kind: "years" }, term.value, null, [])];
   return [term.field, normalizeKeyword(term.value)];
 }
 

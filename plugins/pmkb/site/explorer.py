@@ -94,7 +94,7 @@ class ExplorerFacet:
 
     The browser knows a facet only from this description (`filters` in search/incidents.json), so a facet added
     here needs no change to the scripts. `kind` says how a value is matched: "values" (a row has the value),
-    "year" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
+    "years" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
     when its count column v is above 0: the action items' "open" and "overdue").
     """
 
@@ -105,7 +105,7 @@ class ExplorerFacet:
     values: str = ""  # the value list the column's codes point into, when shared (contributing: "cause")
     many: bool = False  # a row has several values (a list column)
     free: bool = False  # values are words any postmortem may add: an unknown one matches nothing, not an error
-    kind: str = "values"  # values | year | count
+    kind: str = "values"  # values | years | count
     ranked: bool = False  # values in rank order, first the highest (severity): the chips' colours
     sort_title: str = ""  # offer sorting by the rank under this title
     in_query: bool = True  # `name:value` in a query becomes this filter (and a Pagefind filter on the page)
@@ -165,7 +165,7 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
         "service", "Service", _read("services"), used_values(_read("services")), many=True, free=True, result="list"
     ),
     ExplorerFacet("tag", "Tag", _read("tags"), used_values(_read("tags")), many=True, free=True),
-    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="year"),
+    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="years"),
     ExplorerFacet(
         "status",
         "Status",
@@ -231,7 +231,7 @@ def explorer_view(taxonomy: Taxonomy) -> ExplorerView:
 
 def _hint(f: ExplorerFacet, taxonomy: Taxonomy) -> str:
     """A facet's query field as the hint shows it: a range where its values have an order."""
-    if f.kind == "year":
+    if f.kind == "years":
         return f"{f.name}:2019..2021"
     slugs = [slug for slug, _ in f.values_from((), taxonomy)] if f.ranked else []
     return f"{f.name}:{slugs[0]}..{slugs[1]}" if len(slugs) > 1 else f"{f.name}:"

@@ -162,7 +162,7 @@ function start(app) {
   // -- rendering ---------------------------------------------------------------------------------------------
 
   function label(f, value) {
-    if (f.kind === "year") return value.includes("..") ? value.replace("..", "\u2013") : value;
+    if (f.kind === "years") return value.includes("..") ? value.replace("..", "\u2013") : value;
     const at = positionOf(index, f, value);
     return at < 0 ? value : index.facets[f.values][at][1];
   }

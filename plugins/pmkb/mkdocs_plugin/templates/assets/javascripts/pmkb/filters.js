@@ -11,7 +11,7 @@ const YEAR_BOUND = /^(>=|<=|>|<)(\d{4})$/;
 export function canonical(f, value, values, notes) {
   value = String(value).trim();
   if (!value) return null;
-  if (f.kind === "year") {
+  if (f.kind === "years") {
     const bound = YEAR_BOUND.exec(value);
     if (bound) {
       const y = +bound[2];
@@ -19,7 +19,7 @@ export function canonical(f, value, values, notes) {
     }
     const m = YEAR.exec(value) || [];
     if (m[0] && (m[1] || m[3]) && (m[2] || !m[3])) return value;
-    notes.push("year \u201c" + value + "\u201d is not a year (2019), a range (2019..2021) or a bound (>=2020)");
+    notes.push(f.name + " \u201c" + value + "\u201d is not a year (2019), a range (2019..2021) or a bound (>=2020)");
     return null;
   }
   if (!values) return value;
@@ -33,7 +33,7 @@ export function canonical(f, value, values, notes) {
 
 /* `severity:SEV1..SEV2` (the list's order) and `service:pay*` (a prefix) as the values they stand for. */
 export function expand(f, value, values) {
-  if (!values || f.kind === "year") return [value];
+  if (!values || f.kind === "years") return [value];
   const slugs = values.map((v) => v[0]);
   const lower = slugs.map(normalizeKeyword);
   const range = /^([^.]+)\.\.([^.]+)$/.exec(value);
@@ -123,7 +123,7 @@ function selection(index, f, selected) {
   const values = index.facets[f.values];
   const wanted = new Uint8Array(values.length);
   values.forEach((v, i) => {
-    const hit = f.kind === "year" ? selected.some((s) => yearMatches(+v[0], s)) : selected.includes(v[0]);
+    const hit = f.kind === "years" ? selected.some((s) => yearMatches(+v[0], s)) : selected.includes(v[0]);
     wanted[i] = hit ? 1 : 0;
   });
   return { wanted };

@@ -117,13 +117,17 @@ export function headerBox() {
         const head = el("span", "pmkb-hsearch__head");
         head.append(el("span", "pmkb-hsearch__title", meta.title || data.url));
         link.append(head);
-        if (meta.date || meta.severity || meta.cause) {
-          const facts = el("span", "pmkb-hsearch__facts");
-          if (meta.date) facts.append(el("span", "pmkb-hsearch__date", meta.date));
-          if (meta.severity) facts.append(severityChip(meta.severity, rankOf(site, meta.severity)));
-          if (meta.cause) facts.append(el("span", "pmkb-hsearch__cause", meta.cause));
-          link.append(facts);
+        // The page's date, then the facets a result row shows as a chip or a text, from the page's meta fields of
+        // the same names (a chip's meta is the value, a text's its title).
+        const facts = el("span", "pmkb-hsearch__facts");
+        if (meta.date) facts.append(el("span", "pmkb-hsearch__date", meta.date));
+        for (const f of site.filters) {
+          const value = meta[f.name];
+          if (!value) continue;
+          if (f.result === "chip") facts.append(severityChip(value, rankOf(site, value)));
+          else if (f.result === "text") facts.append(el("span", "pmkb-hsearch__" + f.name, value));
         }
+        if (facts.children.length) link.append(facts);
         link.append(excerptNode(data.excerpt));
       });
       list.append(item);
