@@ -113,6 +113,10 @@ test("the sidebar folds unused values after a few and leaves out a facet nobody 
   const { counts } = evaluate(INDEX, state({}));
   const causes = sidebarValues(INDEX, INDEX.facet.cause, counts.cause, [], false);
   assert.deepEqual(causes.values.map((v) => v.value), ["capacity", "expiry", "network", "a", "b", "c"]);
+  const severities = sidebarValues(INDEX, INDEX.facet.severity, new Int32Array([0, 2, 1]), [], false);
+  assert.deepEqual(severities.values.map((v) => v.value), ["SEV1", "SEV2", "SEV3"]); // a rank keeps its order
+  const someCauses = sidebarValues(INDEX, INDEX.facet.cause, new Int32Array([0, 0, 0, 0, 0, 3, 0]), [], false);
+  assert.deepEqual(someCauses.values.map((v) => v.value), ["c", "capacity", "expiry", "network"]); // in use first
   assert.equal(causes.hidden, 1);
   assert.equal(sidebarValues(INDEX, INDEX.facet.cause, counts.cause, [], true).values.length, 7);
   assert.equal(sidebarValues(INDEX, INDEX.facet.tag, counts.tag, [], false), null);

@@ -210,9 +210,10 @@ export const EMPTY_SHOWN = 3; // values with no incident a facet still lists bef
 
 /* What facet f's group in the sidebar lists: {values: [{value, title, n, position, selected}], hidden: how many
  * "Show all" would add}, or null for a facet to leave out (no incident has a value of it, none is chosen).
- * Fixed values keep their order (the taxonomy's), free words (services, tags) go by count and are listed only
- * when some incident has them; values with no incident fold away after a few (a small knowledge base uses few of
- * the taxonomy's causes), and every value after COLLAPSED, unless `expanded`. A chosen value is always listed. */
+ * Free words (services, tags) go by count and are listed only when some incident has them; fixed values keep
+ * their order (the taxonomy's), those in use first unless the order is a rank (severities) or time (years);
+ * values with no incident fold away after a few (a small knowledge base uses few of the taxonomy's causes), and
+ * every value after COLLAPSED, unless `expanded`. A chosen value is always listed. */
 export function sidebarValues(index, f, counts, selected, expanded) {
   let values = index.facets[f.values].map((v, position) => ({
     value: v[0],
@@ -222,9 +223,12 @@ export function sidebarValues(index, f, counts, selected, expanded) {
     selected: selected.includes(v[0]),
   }));
   if (!values.some((v) => v.n > 0) && !selected.length) return null;
+  const used = (v) => v.n > 0 || v.selected;
   if (f.free) {
-    values = values.filter((v) => v.n > 0 || v.selected);
+    values = values.filter(used);
     values.sort((a, b) => b.n - a.n || (a.value < b.value ? -1 : 1));
+  } else if (!f.ranked && f.kind === "values") {
+    values = [...values.filter(used), ...values.filter((v) => !used(v))]; // the taxonomy's order within each
   }
   if (expanded) return { values, hidden: 0 };
   const listed = [];
