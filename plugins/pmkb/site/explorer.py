@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import cast
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
@@ -64,11 +65,11 @@ def taxonomy_values(section: str) -> ValueList:
     return lambda rows, taxonomy: [(e.slug, e.title) for e in taxonomy.section(section)]
 
 
-def used_values(read: ReadRow) -> ValueList:
-    """The values some row has, alphabetically (free words: services, tags)."""
+def used_values(attribute: str) -> ValueList:
+    """The values some row has in the postmortem's `attribute`, alphabetically (free words: services, tags)."""
 
     def values(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
-        used = {value for p in rows for value in _as_tuple(read(p, date.min))}
+        used = {value for p in rows for value in _as_tuple(getattr(p, attribute))}
         return [(value, value) for value in sorted(used)]
 
     return values
@@ -162,9 +163,9 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
         many=True,
     ),
     ExplorerFacet(
-        "service", "Service", _read("services"), used_values(_read("services")), many=True, free=True, result="list"
+        "service", "Service", _read("services"), used_values("services"), many=True, free=True, result="list"
     ),
-    ExplorerFacet("tag", "Tag", _read("tags"), used_values(_read("tags")), many=True, free=True),
+    ExplorerFacet("tag", "Tag", _read("tags"), used_values("tags"), many=True, free=True),
     ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="years"),
     ExplorerFacet(
         "status",
@@ -306,7 +307,7 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         values = [f.read(p, today) for p in rows]
         if f.kind == "count":
             for number, (slug, _) in enumerate(facets[f.name]):
-                columns[slug] = encode([int(counts[number]) for counts in values]).as_json()  # type: ignore[index]
+                columns[slug] = encode([cast(tuple[int, ...], counts)[number] for counts in values]).as_json()
             continue
         codes = [[position[f.value_list].get(slug, -1) + 1 for slug in _as_tuple(value)] for value in values]
         if f.many:
