@@ -1,4 +1,4 @@
-"""Every front-matter string is escaped in every page and feed it reaches (issue 6, item 3).
+"""Every front-matter string is escaped in every page and feed it reaches.
 
 Two knowledge bases with the same shape are built: one whose every free-text field holds HTML and template
 syntax, one with plain words. Every page of the hostile site must have exactly the elements and attribute names of

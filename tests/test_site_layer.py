@@ -229,7 +229,15 @@ def test_postmortem_view_header_card(site, catalog: Catalog) -> None:
         "Detection",
         "Tags",
         "Authors",
+        "Time to detect",
+        "Time to mitigate",
+        "Time to resolve",
+        "Users affected",
+        "Customer facing",
+        "Data loss",
     ]
+    assert facts["Users affected"][0].text == "1,200"
+    assert view.tone == facts["Severity"][0].tone == 2
     severity = facts["Severity"][0]
     assert (severity.text, severity.url) == ("SEV2", "severities/sev2/")
     assert severity.hint.startswith("Major: ")

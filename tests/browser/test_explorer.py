@@ -1,4 +1,4 @@
-"""The incident explorer (/search/) and the header search box, in a real browser (issue 15, item 5).
+"""The incident explorer (/search/) and the header search box, in a real browser.
 
 One fixture knowledge base, built once; each test asserts the exact set of incidents shown.
 """

@@ -15,6 +15,7 @@ from pmkb import __version__
 from pmkb.cli.project import ProjectError
 from pmkb.core.text import escaped
 from pmkb.core.today import TodayError
+from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.runtime.speedups import SpeedupsError
 
 COMMANDS = {
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
+        value_limit()
         return args.run(args)
-    except (ProjectError, TodayError, SpeedupsError) as error:
+    except (ProjectError, TodayError, SpeedupsError, ValueLimitError) as error:
         print(f"pmkb {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,14 +1,16 @@
-"""The taxonomy: severities, causes, triggers and detection methods that front matter may name."""
+"""The taxonomy: severities, causes, triggers and detection methods that front matter may name, and the fields a
+knowledge base declares besides the built-in ones (`pmkb.core.custom_fields`)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position
+from pmkb.core.fields import POSTMORTEM, Field, value_fields
 from pmkb.core.yaml_positions import LoadedYaml, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -34,6 +36,11 @@ class Taxonomy:
     causes: tuple[TaxonomyEntry, ...]
     triggers: tuple[TaxonomyEntry, ...]
     detection: tuple[TaxonomyEntry, ...]
+    fields: tuple[Field, ...] = ()  # the knowledge base's own front-matter fields, after the built-in ones
+    # The front matter's declaration with those fields (what the validator, schema, template and guide walk), and
+    # its value fields (what the header card, exports, search and explorer read by declaration).
+    front_matter: Field = field(init=False, repr=False, compare=False)
+    value_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
     # Lookups run for every checked value and every listed row: each section indexed once, at construction.
     _index: dict[str, dict[str, TaxonomyEntry]] = field(init=False, repr=False, compare=False)
     _slugs: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -42,6 +49,9 @@ class Taxonomy:
         sections = {name: getattr(self, name) for name in SECTIONS}
         object.__setattr__(self, "_index", {name: {e.slug: e for e in entries} for name, entries in sections.items()})
         object.__setattr__(self, "_slugs", {name: tuple(e.slug for e in entries) for name, entries in sections.items()})
+        front_matter = replace(POSTMORTEM, fields=POSTMORTEM.fields + self.fields) if self.fields else POSTMORTEM
+        object.__setattr__(self, "front_matter", front_matter)
+        object.__setattr__(self, "value_fields", value_fields(front_matter))
 
     def section(self, name: str) -> tuple[TaxonomyEntry, ...]:
         return getattr(self, name)
@@ -107,7 +117,7 @@ def _parse_sections(loaded: LoadedYaml, path: str, base: Taxonomy | None) -> tup
         sections[name] = tuple(parsed)
     if diagnostics:
         return None, diagnostics
-    return Taxonomy(**sections), []
+    return Taxonomy(**sections), []  # type: ignore[arg-type]  # the four sections, each a tuple of entries
 
 
 @cache

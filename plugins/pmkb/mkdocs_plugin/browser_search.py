@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 
 from pmkb.core.catalog import Catalog
-from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, part_sizes
+from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, os_error_text, part_sizes
 from pmkb.site.explorer import (
     PAGEFIND_FOLDER,
     PAGEFIND_IDS,
@@ -98,8 +98,11 @@ class BrowserSearch:
         extra = [folder.relative_to(site_dir).as_posix() for folder in indexer.extra_folders()]
         for name, text in ((PAGEFIND_IDS, pagefind_ids(self.row_urls, ids)), (PAGEFIND_PARTS, pagefind_parts(extra))):
             target = Path(site_dir, name)
-            os.makedirs(target.parent, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            try:
+                os.makedirs(target.parent, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise PagefindError(f"cannot write {name}: {os_error_text(error, target)}") from None
         return indexer.stats
 
     def cancel(self) -> None:

@@ -33,6 +33,7 @@ from pmkb.core.catalog import (
     is_postmortem,
     reserved_problem,
 )
+from pmkb.core.custom_fields import with_custom_fields
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.core.files import dest_path, dropped_in_folder, stem
 from pmkb.core.options import Options, normalize_page_dirs
@@ -40,13 +41,15 @@ from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
 from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
+from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
-from pmkb.site.charts import ChartJob, charts_enabled, prune
+from pmkb.site.charts import drawings
 from pmkb.site.pages import (
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
@@ -83,6 +86,7 @@ class PostmortemPluginConfig(Config):
 
     enabled = c.Type(bool, default=_DEFAULTS.enabled)
     taxonomy = c.Optional(c.Type((str, dict)))
+    fields = c.Optional(c.Type(dict))
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
@@ -129,13 +133,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return config
         try:
             speedups()
+            value_limit()
             self.today = today_from_environment()
-        except (SpeedupsError, TodayError) as error:
+        except (SpeedupsError, TodayError, ValueLimitError) as error:
             raise PluginError(f"pmkb: {error}") from None
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
         )
+        taxonomy, field_diagnostics = with_custom_fields(taxonomy, self.config.fields, config.config_file_path)
+        self.taxonomy_diagnostics += field_diagnostics
         if taxonomy_file is not None and str(taxonomy_file) not in config.watch:
             config.watch.append(str(taxonomy_file))  # `mkdocs serve` rebuilds when the taxonomy changes
         if self.checker is None:
@@ -203,7 +210,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             if src_uri not in known:  # a bad link or name, a named pipe, or below a link to outside the content folder
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
-            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
+            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri, config.use_directory_urls):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
 
         catalog = build_catalog(
@@ -306,11 +313,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if self.pending_charts is not None:
             # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
             # rest, which the engine draws on the second core while MkDocs converts the Markdown.
-            charts, cache = self.pending_charts
+            charts, cache_dir = self.pending_charts
             self.pending_charts = None
+            cache = ChartCache(cache_dir)
             self.chart_jobs = {
-                "home": ChartJob(charts.home, cache),
-                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+                "home": ChartJob(drawings(charts.home), cache),
+                "values": ChartJob(drawings(c for value in charts.by_value.values() for c in value), cache),
             }
         if not speedups().chrome:
             self.chrome_keys = None
@@ -449,8 +457,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for name in list(self.chart_jobs):
                 self._collect_charts(name)
             jobs = list(self.chart_jobs.values())
-            if jobs[0].cache_dir is not None:
-                prune(jobs[0].cache_dir, set().union(*(job.names for job in jobs)))
+            if jobs[0].cache is not None:
+                jobs[0].cache.prune(set().union(*(job.names for job in jobs)))
+                if jobs[0].cache.notice:  # information: a cache costs time, never a chart or a strict build
+                    log.info(jobs[0].cache.notice)
             self.chart_jobs = {}
         self._remove_export_folder()
         try:

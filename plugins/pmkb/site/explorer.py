@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
+from pmkb.core.fields import MODELLED, POSTMORTEM, Field, Kind, shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.taxonomy import Taxonomy
 
@@ -65,11 +66,12 @@ def taxonomy_values(section: str) -> ValueList:
     return lambda rows, taxonomy: [(e.slug, e.title) for e in taxonomy.section(section)]
 
 
-def used_values(attribute: str) -> ValueList:
-    """The values some row has in the postmortem's `attribute`, alphabetically (free words: services, tags)."""
+def used_values(read: ReadRow) -> ValueList:
+    """The values some row has, alphabetically (free words: services, tags)."""
 
     def values(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
-        used = {value for p in rows for value in _as_tuple(getattr(p, attribute))}
+        # A row's words do not depend on the day (only action items' counts do).
+        used = {value for p in rows for value in _as_tuple(read(p, date.min))}
         return [(value, value) for value in sorted(used)]
 
     return values
@@ -141,37 +143,53 @@ def _read(attribute: str) -> ReadRow:
     return lambda p, today: getattr(p, attribute)
 
 
+def field_facet(spec: Field, **presentation: Any) -> ExplorerFacet:
+    """The explorer facet of a declared field: named as `pmkb search` names it (`service` for `services`), its
+    values those of its taxonomy section, else its declared choices in their order, else the words in use; one
+    value per incident, or many for a list. `presentation` sets the rest (title, ranks, how a result shows it)."""
+    item = spec.item if spec.kind is Kind.LIST and spec.item is not None else spec
+    choices = ("yes", "no") if spec.kind is Kind.BOOL else item.choices
+    read = _read(spec.name) if spec.name in MODELLED else _read_value(spec)
+    if item.taxonomy:
+        values = taxonomy_values(item.taxonomy)
+    elif choices:
+        values = fixed_values(*((choice, choice) for choice in choices))
+    else:
+        values = used_values(read)
+    name = spec.query or spec.name
+    facet = ExplorerFacet(name, spec.title or name.capitalize(), read, values, many=spec.kind is Kind.LIST)
+    return replace(facet, free=not item.taxonomy and not choices, **presentation)
+
+
+def _read_value(spec: Field) -> ReadRow:
+    """A value field's value as the card shows it: its words (a list's), or its one word."""
+
+    def read(p: Postmortem, today: date) -> object:
+        value = p.value_of(spec.name)
+        if value is None:
+            return None
+        shown = shown_values(value)  # type: ignore[arg-type]  # a validated value
+        return shown if spec.kind is Kind.LIST else shown[0]
+
+    return read
+
+
+_DECLARED = {spec.query: spec for spec in POSTMORTEM.fields if spec.query}  # by `pmkb search` name
+
 # The explorer's facets, in the order the sidebar shows them, a result row lists them and a URL writes them. A
-# repeated URL parameter is OR within its facet; different parameters are AND.
+# repeated URL parameter is OR within its facet; different parameters are AND. The fields' own facets take
+# their values from the declarations; the year and the action items are facets of no field.
 EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
-    ExplorerFacet(
-        "severity",
-        "Severity",
-        _read("severity"),
-        taxonomy_values("severities"),
-        ranked=True,
-        sort_title="Most severe first",
-        result="chip",
-    ),
-    ExplorerFacet("cause", "Primary cause", _read("cause"), taxonomy_values("causes"), result="text"),
-    ExplorerFacet(
-        "contributing",
-        "Contributing cause",
-        _read("contributing"),
-        taxonomy_values("causes"),
-        values="cause",
-        many=True,
-    ),
-    ExplorerFacet(
-        "service", "Service", _read("services"), used_values("services"), many=True, free=True, result="list"
-    ),
-    ExplorerFacet("tag", "Tag", _read("tags"), used_values("tags"), many=True, free=True),
+    field_facet(_DECLARED["severity"], title="Severity", ranked=True, sort_title="Most severe first", result="chip"),
+    field_facet(_DECLARED["cause"], title="Primary cause", result="text"),
+    field_facet(_DECLARED["contributing"], title="Contributing cause", values="cause"),
+    field_facet(_DECLARED["service"], title="Service", result="list"),
+    field_facet(_DECLARED["tag"], title="Tag"),
     ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="years"),
-    ExplorerFacet(
-        "status",
-        "Status",
-        _read("status"),
-        fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
+    field_facet(
+        _DECLARED["status"],
+        title="Status",
+        values_from=fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
         result="badge",
     ),
     ExplorerFacet(
@@ -183,9 +201,16 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
         in_query=False,
         result="count",
     ),
-    ExplorerFacet("trigger", "Trigger", _read("trigger"), taxonomy_values("triggers")),
-    ExplorerFacet("detection", "Detection", _read("detection"), taxonomy_values("detection")),
+    field_facet(_DECLARED["trigger"], title="Trigger"),
+    field_facet(_DECLARED["detection"], title="Detection"),
 )
+
+BUILT_IN_FACETS = frozenset(f.name for f in EXPLORER_FACETS)
+
+
+def explorer_facets(taxonomy: Taxonomy) -> tuple[ExplorerFacet, ...]:
+    """The explorer's facets under `taxonomy`: the built-in ones, then each value field declared with `facet`."""
+    return EXPLORER_FACETS + tuple(field_facet(spec) for spec in taxonomy.value_fields if spec.facet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +250,7 @@ def explorer_view(taxonomy: Taxonomy) -> ExplorerView:
         PAGEFIND_IDS,
         ROWS_FOLDER + "/",
         (("root cause", "causes/"), ("severity", "severities/"), ("service", "services/"), ("tag", "tags/")),
-        tuple(_hint(f, taxonomy) for f in EXPLORER_FACETS if f.in_query),
+        tuple(_hint(f, taxonomy) for f in explorer_facets(taxonomy) if f.in_query),
         _example(taxonomy),
     )
 
@@ -296,14 +321,15 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
     row per incident was 876 KB.
     """
     rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
     facets = {
         f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
-        for f in EXPLORER_FACETS
+        for f in explorer
         if f.value_list == f.name
     }
     position = {name: {slug: i for i, (slug, _) in enumerate(values)} for name, values in facets.items()}
     columns: dict[str, dict[str, object]] = {}
-    for f in EXPLORER_FACETS:
+    for f in explorer:
         values = [f.read(p, today) for p in rows]
         if f.kind == "count":
             for number, (slug, _) in enumerate(facets[f.name]):
@@ -321,7 +347,7 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "version": INDEX_VERSION,
         "rows": len(rows),
         "chunk": ROW_CHUNK,
-        "filters": [f.description() for f in EXPLORER_FACETS],
+        "filters": [f.description() for f in explorer],
         "facets": facets,
         "columns": columns,
     }
@@ -333,12 +359,13 @@ def facet_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy) -> str:
     fixed values (taxonomy sections, statuses): what the header box on every page needs to read a query's fields
     (`cause:deployment`) and colour a severity by its rank, in a few kilobytes."""
     rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
     facets = {
         f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
-        for f in EXPLORER_FACETS
+        for f in explorer
         if f.value_list == f.name and not f.free and f.kind == "values"
     }
-    document = {"filters": [f.description() for f in EXPLORER_FACETS], "facets": facets}
+    document = {"filters": [f.description() for f in explorer], "facets": facets}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -411,8 +438,21 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         return entry.title if entry else (slug or "")
 
     severity = title_of("severities", p.severity)
-    filters = [(f.name, value) for f in EXPLORER_FACETS if f.in_query for value in _as_tuple(f.read(p, today)) if value]
-    marks = "".join(f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>' for name, value in filters)
+    filters = [
+        (f.name, value)
+        for f in explorer_facets(taxonomy)
+        if f.in_query
+        for value in _as_tuple(f.read(p, today))
+        if value
+    ]
+    # A value field's values are any text, which the inline `name:value` form cannot always hold (a comma, a
+    # colon): they are given as the element's text instead, which Pagefind also indexes as words.
+    marks = "".join(
+        f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>'
+        if name in BUILT_IN_FACETS
+        else f'<span data-pagefind-filter="{escape(name)}">{escape(value)}</span>'
+        for name, value in filters
+    )
     rank = taxonomy.severity_rank(p.severity)
     facts = [
         escape(f"Severity {p.severity} ({severity}). Status {STATUS_TITLES.get(p.status, p.status)}."),
@@ -427,6 +467,10 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         facts.append(escape(f"Trigger {title_of('triggers', p.trigger)}."))
     if p.detection:
         facts.append(escape(f"Detection {title_of('detection', p.detection)}."))
+    for spec in taxonomy.value_fields:  # as the header card shows them, so the header box finds `OPS-123` too
+        value = p.value_of(spec.name)
+        if spec.title and value is not None:
+            facts.append(escape(f"{spec.title} {', '.join(shown_values(value))}."))  # type: ignore[arg-type]
     items = []
     for item in p.action_items:
         state = "overdue" if item.is_overdue(today) else item.status.replace("-", " ")

@@ -120,7 +120,7 @@ def page_record(src_uri: str, title: str, view: PageView, **facts) -> PageRecord
 
 @dataclass(frozen=True)
 class SiteCharts:
-    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (`render_svgs`)."""
+    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (runtime.chart_jobs)."""
 
     home_insights: HomeInsights
     home: tuple[Chart, ...]
@@ -303,7 +303,7 @@ def export_files(
     listed = list(catalog.listed(include_drafts))
     url_of = partial(page_url, directory_urls=directory_urls)
     return {
-        "postmortems.json": exports.postmortems_json(listed, url_of),
+        "postmortems.json": exports.postmortems_json(listed, url_of, catalog.taxonomy.value_fields),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
         # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
         # draft.
