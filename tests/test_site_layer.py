@@ -580,6 +580,7 @@ def test_postmortems_export_records(catalog: Catalog) -> None:
         "postmortems.json",
         "action-items.json",
         "search/incidents.json",
+        "search/filters.json",
         "feed.xml",
         "search/rows/0.json",
     ]

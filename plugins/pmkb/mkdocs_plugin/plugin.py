@@ -98,7 +98,7 @@ class PostmortemPluginConfig(Config):
 TEMPLATES = Path(__file__).parent / "templates"
 # Browser search on every page: the header box, and what the explorer shares with it (in TEMPLATES/assets/).
 SEARCH_STYLESHEET = "assets/stylesheets/pmkb-search.css"
-SEARCH_SCRIPT = "assets/javascripts/pmkb-search.js"
+SEARCH_SCRIPT = "assets/javascripts/pmkb/search.js"  # an ES module: it imports its neighbours
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -159,7 +159,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if SEARCH_STYLESHEET not in config.extra_css:
             config.extra_css.append(SEARCH_STYLESHEET)
         if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
-            config.extra_javascript.append(SEARCH_SCRIPT)
+            script = c.ExtraScriptValue(SEARCH_SCRIPT)
+            script.type = "module"
+            config.extra_javascript.append(script)
         if not config.site_url:
             # MkDocs then writes a sitemap.xml without a single URL, silently; the feed's links are relative.
             log.info("site_url is not set: sitemap.xml lists no pages and the Atom feed's links are relative")

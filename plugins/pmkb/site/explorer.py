@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
@@ -33,6 +33,7 @@ from pmkb.core.taxonomy import Taxonomy
 EXPLORER_SRC = "search/index.md"
 EXPLORER_TITLE = "Search incidents"
 INCIDENT_INDEX = "search/incidents.json"  # written with the pages (a generated file)
+FACET_INDEX = "search/filters.json"  # the facets alone, for the header box on every page
 PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row i of the index is page ids[i]
 PAGEFIND_FOLDER = "pagefind"
 # The indexes the browser merges into pagefind/ (a site too big for one: the `search_index_pages` option).
@@ -69,6 +70,7 @@ def used_values(read: ReadRow) -> ValueList:
     """The values some row has, alphabetically (free words: services, tags)."""
 
     def values(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
+        # A row's words do not depend on the day (only action items' counts do).
         used = {value for p in rows for value in _as_tuple(read(p, date.min))}
         return [(value, value) for value in sorted(used)]
 
@@ -95,7 +97,7 @@ class ExplorerFacet:
 
     The browser knows a facet only from this description (`filters` in search/incidents.json), so a facet added
     here needs no change to the scripts. `kind` says how a value is matched: "values" (a row has the value),
-    "year" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
+    "years" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
     when its count column v is above 0: the action items' "open" and "overdue").
     """
 
@@ -106,7 +108,7 @@ class ExplorerFacet:
     values: str = ""  # the value list the column's codes point into, when shared (contributing: "cause")
     many: bool = False  # a row has several values (a list column)
     free: bool = False  # values are words any postmortem may add: an unknown one matches nothing, not an error
-    kind: str = "values"  # values | year | count
+    kind: str = "values"  # values | years | count
     ranked: bool = False  # values in rank order, first the highest (severity): the chips' colours
     sort_title: str = ""  # offer sorting by the rank under this title
     in_query: bool = True  # `name:value` in a query becomes this filter (and a Pagefind filter on the page)
@@ -183,7 +185,7 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
     field_facet(_DECLARED["contributing"], title="Contributing cause", values="cause"),
     field_facet(_DECLARED["service"], title="Service", result="list"),
     field_facet(_DECLARED["tag"], title="Tag"),
-    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="year"),
+    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="years"),
     field_facet(
         _DECLARED["status"],
         title="Status",
@@ -231,6 +233,8 @@ class ExplorerView:
     ids_url: str
     rows_url: str  # the folder of the row chunks, site-relative with a trailing '/'
     browse: tuple[tuple[str, str], ...]  # (text, site-relative URL): the static pages shown without JavaScript
+    fields: tuple[str, ...]  # the query fields that become filters, as the hint shows them (`severity:SEV1..SEV2`)
+    example: str  # a query with fields, for the box's placeholder
 
 
 def is_indexed(postmortem: Postmortem) -> bool:
@@ -238,14 +242,33 @@ def is_indexed(postmortem: Postmortem) -> bool:
     return not postmortem.is_draft
 
 
-def explorer_view() -> ExplorerView:
+def explorer_view(taxonomy: Taxonomy) -> ExplorerView:
+    """The explorer's page; its hint and example name the facets and the values of the taxonomy in force."""
     return ExplorerView(
         EXPLORER_TITLE,
         INCIDENT_INDEX,
         PAGEFIND_IDS,
         ROWS_FOLDER + "/",
         (("root cause", "causes/"), ("severity", "severities/"), ("service", "services/"), ("tag", "tags/")),
+        tuple(_hint(f, taxonomy) for f in explorer_facets(taxonomy) if f.in_query),
+        _example(taxonomy),
     )
+
+
+def _hint(f: ExplorerFacet, taxonomy: Taxonomy) -> str:
+    """A facet's query field as the hint shows it: a range where its values have an order."""
+    if f.kind == "years":
+        return f"{f.name}:2019..2021"
+    slugs = [slug for slug, _ in f.values_from((), taxonomy)] if f.ranked else []
+    return f"{f.name}:{slugs[0]}..{slugs[1]}" if len(slugs) > 1 else f"{f.name}:"
+
+
+def _example(taxonomy: Taxonomy) -> str:
+    causes = taxonomy.slugs("causes")
+    cause = "deployment" if "deployment" in causes else causes[0] if causes else ""
+    severities = taxonomy.slugs("severities")
+    terms = [f"cause:{cause}" if cause else "", f"severity:{severities[0]}" if severities else "", "kernel"]
+    return " ".join(term for term in terms if term)
 
 
 def explorer_link(url_of: UrlOf, text: str, **filters: str) -> ExplorerLink:
@@ -310,7 +333,7 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         values = [f.read(p, today) for p in rows]
         if f.kind == "count":
             for number, (slug, _) in enumerate(facets[f.name]):
-                columns[slug] = encode([int(counts[number]) for counts in values]).as_json()  # type: ignore[index]
+                columns[slug] = encode([cast(tuple[int, ...], counts)[number] for counts in values]).as_json()
             continue
         codes = [[position[f.value_list].get(slug, -1) + 1 for slug in _as_tuple(value)] for value in values]
         if f.many:
@@ -328,6 +351,21 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "facets": facets,
         "columns": columns,
     }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def facet_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy) -> str:
+    """`search/filters.json`: {filters, facets} as in the metadata index, the value lists only of the facets with
+    fixed values (taxonomy sections, statuses): what the header box on every page needs to read a query's fields
+    (`cause:deployment`) and colour a severity by its rank, in a few kilobytes."""
+    rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
+    facets = {
+        f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
+        for f in explorer
+        if f.value_list == f.name and not f.free and f.kind == "values"
+    }
+    document = {"filters": [f.description() for f in explorer], "facets": facets}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -387,9 +425,12 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
     """The document Pagefind indexes for a postmortem: what its page shows, without the site's chrome.
 
     `body_html` is the rendered Markdown body (trusted HTML, as on the page); every front-matter value is escaped.
-    The card's words are indexed too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
-    of severity SEV2; the filters, sort keys and meta are attributes with inline values (slugs and dates: no
-    comma or colon needs escaping), except title and cause, which Pagefind reads from the elements' text.
+    The card's words are searched too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
+    of severity SEV2, but as a meta field (`facts`), left out of the page's text: Pagefind searches meta fields
+    (1.5 and later) and takes excerpts from the text only, so a match in the card alone shows the title, the
+    impact summary and the start of the body, not the card's words. The filters, sort keys and meta are
+    attributes with inline values (slugs and dates: no comma or colon needs escaping), except title, cause and
+    facts, which Pagefind reads from the elements' text.
     """
 
     def title_of(section: str, slug: str | None) -> str:
@@ -442,8 +483,8 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         f'<span data-pagefind-meta="severity:{escape(p.severity)}" data-pagefind-sort="severity:{rank}"></span>'
         f"{marks}"
         f"<p>{escape(p.impact.summary)}</p>"
-        f"<p>{' '.join(facts)}</p>"
         f"{body_html}{actions}"
+        f'<p data-pagefind-ignore data-pagefind-meta="facts">{" ".join(facts)}</p>'
         "</main></body></html>"
     )
 

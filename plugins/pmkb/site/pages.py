@@ -19,9 +19,11 @@ from pmkb.site.charts import Chart, home_charts, trend_charts
 from pmkb.site.explorer import (
     EXPLORER_SRC,
     EXPLORER_TITLE,
+    FACET_INDEX,
     INCIDENT_INDEX,
     ExplorerView,
     explorer_view,
+    facet_index,
     incident_index,
     indexed_rows,
     is_indexed,
@@ -247,7 +249,7 @@ def build_site(
         page_record(
             ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True, full_width=True
         ),
-        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
+        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(catalog.taxonomy), in_nav=True, full_width=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
@@ -278,7 +280,8 @@ def build_site(
 
 
 FEED_NAME = "feed.xml"
-EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)  # and the explorer's row chunks
+# And the explorer's row chunks.
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FACET_INDEX, FEED_NAME)
 
 
 def export_names(catalog: Catalog, *, include_drafts: bool = False) -> list[str]:
@@ -308,6 +311,7 @@ def export_files(
         # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
         # draft.
         INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
+        FACET_INDEX: facet_index(listed, catalog.taxonomy),
         FEED_NAME: exports.atom_feed(
             [p for p in listed if p.status == "published"],
             url_of,
