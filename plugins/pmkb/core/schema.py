@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 
 from pmkb.core.fields import Field, Kind, Required
-from pmkb.core.model import OPEN_STATUSES
+from pmkb.core.model import OPEN_STATUSES, UNKNOWN_MOMENT
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -97,8 +97,9 @@ def _value_schema(spec: Field, taxonomy: Taxonomy) -> dict:
         schema["format"] = "date"
         schema["pattern"] = DATE_PATTERN
     elif kind is Kind.TIMESTAMP:
-        schema["format"] = "date-time"
-        schema["pattern"] = TIMESTAMP_PATTERN
+        # A historical record may say a moment was never kept (`detected: unknown`); the validator takes it too.
+        # (`format` and `pattern` constrain strings only, so a null the caller allows still passes.)
+        schema["anyOf"] = [{"format": "date-time", "pattern": TIMESTAMP_PATTERN}, {"const": UNKNOWN_MOMENT}]
     elif kind is Kind.INT and spec.minimum is not None:
         schema["minimum"] = spec.minimum
     elif kind is Kind.CHOICE:
