@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import html
 import os
-from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -47,6 +46,7 @@ from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
 from pmkb.site.charts import ChartJob, charts_enabled, prune
+from pmkb.site.late_work import ExportSettings, SimilarFound, late_work
 from pmkb.site.pages import (
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
@@ -54,7 +54,6 @@ from pmkb.site.pages import (
     Site,
     SiteCharts,
     build_site,
-    export_files,
     export_names,
     site_charts,
 )
@@ -107,7 +106,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.taxonomy_diagnostics: list[Diagnostic] = []
         self.display_prefix = ""
         self.chrome_keys: ChromeKeys | None = None
-        self.late: Deferred[LateResults] | None = None
+        self.late: Deferred[SimilarFound] | None = None
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
@@ -174,9 +173,42 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def _add_postmortems(self, files: Files, config: MkDocsConfig) -> Files:
         """Check every postmortem, report, and add the generated pages and exports to `files`."""
-        assert self.checker is not None
         page_dirs = normalize_page_dirs(self.config.pages)
-        prefix = self.display_prefix = _display_prefix(config)
+        self.display_prefix = _display_prefix(config)
+        pages, refs, extra = self._exclude_unreadable(files, config, page_dirs)
+        catalog = self._check(refs, pages, extra, config, page_dirs)
+        self._start_late_work(catalog, config)
+        charts = site_charts(catalog, include_drafts=self.config.drafts)
+        self._prepare_charts(charts, config)
+        self.browser_search.start(
+            catalog,
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            site_dir=config.site_dir,
+            other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
+            pages_per_index=self.config.search_index_pages,
+        )
+        self.site = build_site(
+            catalog,
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            content_folder=self.display_prefix.rstrip("/") or Path(config.docs_dir).name,
+            charts=charts,
+        )
+        _place_postmortems(files, refs, self.site, page_dirs)
+        self._add_generated_files(files, catalog, config)
+        if config.nav is None:
+            config.nav = self._default_nav(files, page_dirs)
+        return files
+
+    def _exclude_unreadable(
+        self, files: Files, config: MkDocsConfig, page_dirs: tuple[str, ...]
+    ) -> tuple[dict[str, File], list, list[Diagnostic]]:
+        """The pages MkDocs will build, the catalog's references to them, and the problems of the walk.
+
+        Pages the walk cannot read (a bad link or name, a named pipe, below a link to outside the content folder)
+        and postmortems at reserved URLs are excluded from the build; the catalog reports them."""
+        prefix = self.display_prefix
         # The same walk as `pmkb lint` (so both judge the same files), kept to the pages MkDocs will build.
         pages = {
             file.src_uri: file
@@ -198,12 +230,23 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         extra.extend(d for d in link_diagnostics if d.path[len(prefix) :] in published)
         known = {ref.src_uri for ref in refs}
         for src_uri, file in pages.items():
-            if src_uri not in known:  # a bad link or name, a named pipe, or below a link to outside the content folder
+            if src_uri not in known:
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
             if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
+        return pages, refs, extra
 
+    def _check(
+        self,
+        refs: list,
+        pages: dict[str, File],
+        extra: list[Diagnostic],
+        config: MkDocsConfig,
+        page_dirs: tuple[str, ...],
+    ) -> Catalog:
+        """The catalog of every postmortem, its problems reported (a build fails on an error, serve shows it)."""
+        assert self.checker is not None
         catalog = build_catalog(
             refs,
             checker=self.checker,
@@ -216,62 +259,40 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             include_drafts=self.config.drafts,
         )
         self._report(catalog.diagnostics)
+        return catalog
+
+    def _start_late_work(self, catalog: Catalog, config: MkDocsConfig) -> None:
+        """The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
+        another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
+        before the first page is written."""
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
         self.export_folder = make_temp_folder("pmkb-exports-")  # removed even on SIGTERM (pmkb.runtime.tempfiles)
-        # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
-        # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
-        # before the first page is written.
         project_root = Path(config.config_file_path or "mkdocs.yml").parent
-        # Specs and text alternatives are made here, for the pages; drawing them (about 50 ms a chart) is late work.
-        charts = site_charts(catalog, include_drafts=self.config.drafts)
+        finder = partial(_find_similar, project_root, self.config.similar) if self.config.similar > 0 else None
+        settings = ExportSettings(
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            site_name=config.site_name,
+            site_url=config.site_url or "",
+        )
+        self.late = Deferred(
+            partial(late_work, catalog, export_folder=self.export_folder, settings=settings, find_similar=finder)
+        )
+
+    def _prepare_charts(self, charts: SiteCharts, config: MkDocsConfig) -> None:
+        """Specs and text alternatives are made with the pages; drawing them (about 50 ms a chart) starts in
+        on_nav: after the fork of the late work (the engine is a process of its own, never forked), and after the
+        collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage)."""
         self._stop_charts()
         self.svgs.clear()
-        self.late = Deferred(
-            partial(
-                _late_work,
-                catalog,
-                export_folder=self.export_folder,
-                project_root=project_root,
-                similar_limit=self.config.similar,
-                include_drafts=self.config.drafts,
-                directory_urls=config.use_directory_urls,
-                site_name=config.site_name,
-                site_url=config.site_url or "",
-            )
-        )
-        # Drawn from on_nav on: after the fork above (the engine is a process of its own, never forked), and
-        # after the collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage).
+        project_root = Path(config.config_file_path or "mkdocs.yml").parent
         self.pending_charts = (
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-        self.browser_search.start(
-            catalog,
-            include_drafts=self.config.drafts,
-            directory_urls=config.use_directory_urls,
-            site_dir=config.site_dir,
-            other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
-            pages_per_index=self.config.search_index_pages,
-        )
-        site = self.site = build_site(
-            catalog,
-            include_drafts=self.config.drafts,
-            directory_urls=config.use_directory_urls,
-            content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
-            charts=charts,
-        )
-        for ref in refs:
-            postmortem_file = files.get_file_from_path(ref.src_uri)
-            if postmortem_file is None or not is_postmortem(ref.src_uri, page_dirs):
-                continue
-            if postmortem_file.inclusion is InclusionLevel.DRAFT:
-                continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
-            # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all. One too
-            # broken for a record (its errors) still gets its page, with the errors on it.
-            record = site.page(ref.src_uri)
-            built = record is None or record.built
-            postmortem_file.inclusion = InclusionLevel.NOT_IN_NAV if built else InclusionLevel.DRAFT
-
+    def _add_generated_files(self, files: Files, catalog: Catalog, config: MkDocsConfig) -> None:
+        """The pages pmkb generates, and the exports, as MkDocs files."""
+        assert self.site is not None and self.export_folder is not None
         # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
         # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
         own_pages = {
@@ -279,10 +300,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for file in files.documentation_pages()
             if not file.inclusion.is_excluded()
         }
-        for record in site.generated():
+        for record in self.site.generated():
             own = own_pages.get(dest_path(record.src_uri, config.use_directory_urls))
             if own is not None:
-                site.serve_from(record.src_uri, own)
+                self.site.serve_from(record.src_uri, own)
                 continue
             left_out = files.get_file_from_path(record.src_uri)  # excluded by the author (exclude_docs): ours instead
             if left_out is not None:
@@ -293,10 +314,6 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # holds); MkDocs copies them after on_env, once that work is collected.
         for name in export_names(catalog, include_drafts=self.config.drafts):
             files.append(File.generated(config, name, abs_src_path=os.path.join(self.export_folder, name)))
-
-        if config.nav is None:
-            config.nav = self._default_nav(files, page_dirs)
-        return files
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         if not self.config.enabled:
@@ -482,8 +499,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         late, self.late = self.late, None
         results = late.result()
-        if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
-            log.warning(f"similar incidents left out: {results.similar_error}")
+        if results.error is not None:  # logged here, not in the child: --strict counts this warning
+            log.warning(f"similar incidents left out: {results.error}")
         for note in results.notes:
             log.info(note)
         if results.similar:
@@ -559,46 +576,25 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return nav
 
 
-@dataclass(frozen=True)
-class LateResults:
-    similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
-    similar_error: str | None = None
-    notes: tuple[str, ...] = ()  # said once, as information (a damaged cache that was rebuilt)
+def _place_postmortems(files: Files, refs: list, site: Site, page_dirs: tuple[str, ...]) -> None:
+    """Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all. One too
+    broken for a record (its errors) still gets its page, with the errors on it; a draft the site leaves out is
+    served, never built."""
+    for ref in refs:
+        postmortem_file = files.get_file_from_path(ref.src_uri)
+        if postmortem_file is None or not is_postmortem(ref.src_uri, page_dirs):
+            continue
+        if postmortem_file.inclusion is InclusionLevel.DRAFT:
+            continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
+        record = site.page(ref.src_uri)
+        built = record is None or record.built
+        postmortem_file.inclusion = InclusionLevel.NOT_IN_NAV if built else InclusionLevel.DRAFT
 
 
-def _late_work(
-    catalog: Catalog,
-    *,
-    export_folder: str,
-    project_root: Path,
-    similar_limit: int,
-    include_drafts: bool,
-    directory_urls: bool,
-    site_name: str,
-    site_url: str,
-) -> LateResults:
-    """What no page needs until pages are rendered: the exports and the feed, written into `export_folder`, the
-    charts' SVG and similar incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and
-    returns values."""
-    exported = export_files(
-        catalog, include_drafts=include_drafts, directory_urls=directory_urls, site_name=site_name, site_url=site_url
-    )
-    for name, content in exported.items():
-        target = Path(export_folder, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8"))
-    results = LateResults({})
-    if similar_limit <= 0:
-        return results
-    from pmkb.search.similarity import SearchIndexError, similar_incidents
+def _find_similar(project_root: Path, limit: int, catalog: Catalog) -> SimilarFound:
+    from pmkb.search.similarity import similar_found  # imported by the builds that show similar incidents only
 
-    notes: list[str] = []
-    try:
-        return replace(
-            results, similar=similar_incidents(project_root, catalog, limit=similar_limit, notes=notes), notes=(*notes,)
-        )
-    except SearchIndexError as error:
-        return replace(results, similar_error=str(error), notes=(*notes,))
+    return SimilarFound(*similar_found(project_root, catalog, limit))
 
 
 def _readmes(refs) -> set[str]:
