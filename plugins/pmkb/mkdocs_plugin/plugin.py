@@ -14,6 +14,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from mkdocs.commands.build import _populate_page
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -41,12 +42,13 @@ from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.mkdocs_plugin.preview import Built, Preview
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
 from pmkb.site.charts import ChartJob, charts_enabled, prune
-from pmkb.site.late_work import ExportSettings, SimilarFound, late_work
+from pmkb.site.late_work import ExportSettings, SimilarFinder, SimilarFound, late_work
 from pmkb.site.pages import (
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
@@ -114,11 +116,35 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
         self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
         self.feed_link = ""
+        self.dirty = False  # `--dirty`: MkDocs converts only the pages whose file is newer than their HTML
+        self.preview: Preview | None = None  # `mkdocs serve`: a save re-renders what it changed
+        self.toc_added: dict[str, list[AnchorLink]] = {}  # under the preview: the headings a page's toc was given
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
+        self.dirty = dirty
+        if self.preview is not None:
+            self.preview.stop()
+        self.preview = Preview(self) if self.is_serve else None
+        self.browser_search.keep_documents = self.preview is not None
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        """The server's builder becomes the preview's: a saved postmortem re-renders what shows it (see
+        pmkb.mkdocs_plugin.preview); anything else is MkDocs' own full build."""
+        if self.preview is None or not self.config.enabled:
+            return server
+        others = [name for name in config.plugins if name != "pmkb"]
+        if others:
+            # Another plugin may depend on every page of a build (MkDocs' search writes one index of them all).
+            log.info(
+                f"every save builds the whole site: the preview re-renders pages alone with no plugin but pmkb "
+                f"(here also: {', '.join(others)})"
+            )
+            return server
+        server.builder = self.preview.attach(server, builder)
+        return server
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
@@ -126,6 +152,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # earlier, enabled build left, so that no page of this build is given pmkb's views or templates.
             self.site, self.errors_by_file, self.chrome_keys = None, {}, None
             return config
+        if self.preview is not None:
+            self.preview.build_started(config)
         try:
             speedups()
             self.today = today_from_environment()
@@ -196,7 +224,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             charts=charts,
         )
         _place_postmortems(files, refs, self.site, page_dirs)
-        self._add_generated_files(files, catalog, config)
+        own_pages = self._add_generated_files(files, catalog, config)
+        if self.preview is not None:
+            exports = export_names(catalog, include_drafts=self.config.drafts)
+            self.preview.built = Built(config, files, refs, pages, extra, page_dirs, catalog, own_pages, exports)
         if config.nav is None:
             config.nav = self._default_nav(files, page_dirs)
         return files
@@ -244,8 +275,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         extra: list[Diagnostic],
         config: MkDocsConfig,
         page_dirs: tuple[str, ...],
+        saved: set[str] | None = None,
     ) -> Catalog:
-        """The catalog of every postmortem, its problems reported (a build fails on an error, serve shows it)."""
+        """The catalog of every postmortem, its problems reported (a build fails on an error, serve shows it).
+        `saved`: the preview's saved files, whose problems alone are said again (all are shown on their pages)."""
         assert self.checker is not None
         catalog = build_catalog(
             refs,
@@ -258,7 +291,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             unbuilt={src_uri for src_uri, file in pages.items() if file.inclusion is InclusionLevel.DRAFT},
             include_drafts=self.config.drafts,
         )
-        self._report(catalog.diagnostics)
+        self._report(catalog.diagnostics, saved)
         return catalog
 
     def _start_late_work(self, catalog: Catalog, config: MkDocsConfig) -> None:
@@ -267,8 +300,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         before the first page is written."""
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
         self.export_folder = make_temp_folder("pmkb-exports-")  # removed even on SIGTERM (pmkb.runtime.tempfiles)
-        project_root = Path(config.config_file_path or "mkdocs.yml").parent
-        finder = partial(_find_similar, project_root, self.config.similar) if self.config.similar > 0 else None
+        finder = self.similar_finder(config)
         settings = ExportSettings(
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
@@ -278,6 +310,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.late = Deferred(
             partial(late_work, catalog, export_folder=self.export_folder, settings=settings, find_similar=finder)
         )
+
+    def similar_finder(self, config: MkDocsConfig) -> SimilarFinder | None:
+        """Similar incidents of a catalog, or None when the site shows none (option `similar: 0`)."""
+        if self.config.similar <= 0:
+            return None
+        return partial(_find_similar, Path(config.config_file_path or "mkdocs.yml").parent, self.config.similar)
 
     def _prepare_charts(self, charts: SiteCharts, config: MkDocsConfig) -> None:
         """Specs and text alternatives are made with the pages; drawing them (about 50 ms a chart) starts in
@@ -290,8 +328,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-    def _add_generated_files(self, files: Files, catalog: Catalog, config: MkDocsConfig) -> None:
-        """The pages pmkb generates, and the exports, as MkDocs files."""
+    def _add_generated_files(self, files: Files, catalog: Catalog, config: MkDocsConfig) -> dict[str, str]:
+        """The pages pmkb generates, and the exports, as MkDocs files. Returns the generated pages an author's
+        own file serves: generated source -> the author's."""
         assert self.site is not None and self.export_folder is not None
         # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
         # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
@@ -300,10 +339,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for file in files.documentation_pages()
             if not file.inclusion.is_excluded()
         }
+        served_by_own: dict[str, str] = {}
         for record in self.site.generated():
             own = own_pages.get(dest_path(record.src_uri, config.use_directory_urls))
             if own is not None:
                 self.site.serve_from(record.src_uri, own)
+                served_by_own[record.src_uri] = own
                 continue
             left_out = files.get_file_from_path(record.src_uri)  # excluded by the author (exclude_docs): ours instead
             if left_out is not None:
@@ -314,10 +355,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # holds); MkDocs copies them after on_env, once that work is collected.
         for name in export_names(catalog, include_drafts=self.config.drafts):
             files.append(File.generated(config, name, abs_src_path=os.path.join(self.export_folder, name)))
+        return served_by_own
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         if not self.config.enabled:
             return nav
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.nav = nav
         if self.pending_charts is not None:
             # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
             # rest, which the engine draws on the second core while MkDocs converts the Markdown.
@@ -355,6 +399,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if not self.config.enabled:
             return env
         self._collect_late_work()
+        if self.dirty:
+            self._convert_unchanged_pages(config, files)
         # Every page's Markdown is converted and queued: Pagefind writes its index while MkDocs renders.
         self.browser_search.write()
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
@@ -368,6 +414,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         env.globals["pmkb_svgs"] = self.svgs
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.env = env
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -433,7 +481,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
             extra = [_anchor(entry) for entry in record.toc]
             items = page.toc.items
-            (items[0].children if items and items[0].level == 1 else items).extend(extra)
+            target = items[0].children if items and items[0].level == 1 else items
+            # The preview renders a page again without converting its Markdown: the headings added last time go.
+            added = {id(anchor) for anchor in self.toc_added.pop(src_uri, ())}
+            target[:] = [anchor for anchor in target if id(anchor) not in added]
+            target.extend(extra)
+            if self.preview is not None:
+                self.toc_added[src_uri] = extra
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
@@ -460,6 +514,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
+        if self.preview is not None:
+            self.preview.build_finished()
         if self.chart_jobs:
             for name in list(self.chart_jobs):
                 self._collect_charts(name)
@@ -483,11 +539,15 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         gc.unfreeze()
+        if self.preview is not None:
+            self.preview.build_failed()
         self._drop_late_work()
         self.browser_search.cancel()
         self._stop_charts()
 
     def on_shutdown(self) -> None:
+        if self.preview is not None:
+            self.preview.stop()
         self._drop_late_work()
         self.browser_search.cancel()
         self._stop_charts()
@@ -505,6 +565,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             log.info(note)
         if results.similar:
             self.site.add_similar(results.similar)
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.similar = results.similar
+
+    def _convert_unchanged_pages(self, config: MkDocsConfig, files: Files) -> None:
+        """`--dirty` converts only the pages whose file changed; the browser search index is made from every page,
+        so the others are converted too (never rendered or written again): a dirty build's index keeps them all."""
+        inclusion = InclusionLevel.is_in_serve if self.is_serve else InclusionLevel.is_included
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is not None and file.page.content is None:
+                _populate_page(file.page, config, files)
 
     def _record(self, src_uri: str) -> PageRecord | None:
         return self.site.page(src_uri) if self.site is not None else None
@@ -536,14 +606,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.late = None
         self._remove_export_folder()
 
-    def _report(self, diagnostics) -> None:
+    def _report(self, diagnostics, saved: set[str] | None = None) -> None:
         self.errors_by_file = {}
         errors = [d for d in diagnostics if d.is_error]
+        prefix = self.display_prefix
         for diagnostic in diagnostics:
+            src_uri = diagnostic.path[len(prefix) :] if diagnostic.path.startswith(prefix) else ""
             if diagnostic.is_error:
-                prefix = self.display_prefix
-                src_uri = diagnostic.path[len(prefix) :] if diagnostic.path.startswith(prefix) else ""
                 self.errors_by_file.setdefault(src_uri, []).append(diagnostic)
+            elif saved is not None and src_uri not in saved:
+                continue
             elif diagnostic.fails_strict:
                 log.warning(diagnostic.as_text())
             else:
@@ -552,7 +624,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         if self.is_serve:
             for diagnostic in errors:
-                log.error(diagnostic.as_text())
+                if saved is None or diagnostic.path[len(prefix) :] in saved:
+                    log.error(diagnostic.as_text())
             return
         shown = "\n".join(d.as_text() for d in errors[:MAX_ERRORS_SHOWN])
         more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
