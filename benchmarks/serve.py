@@ -183,8 +183,9 @@ def measure(sizes: list[int], rounds: int, keep: Path | None) -> list[str]:
                     marker = f"m{index}x{time.time_ns() % 10**9}"
                     started = time.perf_counter()
                     needle = edit(path, marker)
-                    seconds = wait_for(served.url + page_path(path, base / corpus.DOCS), needle, since=started,
-                                       timeout=600)
+                    seconds = wait_for(
+                        served.url + page_path(path, base / corpus.DOCS), needle, since=started, timeout=600
+                    )
                     times.setdefault((kind, name), []).append(seconds)
                     print(f"{size} {kind:12} {name:8} {seconds:6.2f} s", flush=True)
             load = os.getloadavg()
