@@ -121,12 +121,15 @@ def wait_for(url: str, needle: bytes, *, since: float, timeout: float, poll: flo
 
 
 def settle(served: Served, *, quiet: float, timeout: float) -> None:
-    """Wait until the server's log has not grown for `quiet` seconds (its background work is done)."""
+    """Wait until the server's log has not grown for `quiet` seconds and every search index pmkb's preview began
+    to make again is in place (its background work is done)."""
     deadline = time.monotonic() + timeout
     size, since = -1, time.monotonic()
     while time.monotonic() < deadline:
         now = served.log_path.stat().st_size
-        if now != size:
+        log = served.log()
+        busy = log.count("is being made again") > log.count("pages is up to date")
+        if now != size or busy:
             size, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet:
             return

@@ -419,6 +419,7 @@ class Preview:
         self.reindexed += 1
         builds, folder = self.builds, self.scratch(built.config, self.reindexed)
         documents, generation = search.kept()
+        log.info(f"pmkb: browser search: the index of {len(documents)} pages is being made again")
         self.search.submit(lambda: (builds, search.reindex(folder, documents, generation)))
 
     @staticmethod
