@@ -125,9 +125,8 @@ class BrowserSearch:
             self.generation += 1
 
     def follow(self, catalog: Catalog, site_dir: str) -> None:
-        """The catalog changed after the build (a saved postmortem): the explorer's rows may be in another order,
-        so their ids are written again from the index the site serves."""
-        self.catalog = catalog
+        """The explorer's rows were written again for `catalog` (a saved postmortem): they may be in another
+        order, so their ids are written again from the index the site serves."""
         row_urls = index_urls(catalog.listed(self.include_drafts), lambda src: page_url(src, self.directory_urls))
         if row_urls != self.row_urls:
             self.row_urls = row_urls

@@ -287,7 +287,6 @@ class Preview:
             plugin.site = site
         plugin.browser_search.catalog = catalog
         self._render(built, render, src_uris)
-        plugin.browser_search.follow(catalog, built.config.site_dir)
         self._start_values(built, catalog, exports=values_changed)
         return True
 
@@ -300,12 +299,15 @@ class Preview:
             assert isinstance(result, ValuesMade)
             if result.generation != self.generation:
                 continue  # made for a catalog since replaced: a newer job is on its way
-            for name, content in (result.exports or {}).items():
-                target = Path(built.config.site_dir, name)
-                data = content.encode("utf-8")
-                if not target.exists() or target.read_bytes() != data:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
+            if result.exports is not None:
+                for name, content in result.exports.items():
+                    target = Path(built.config.site_dir, name)
+                    data = content.encode("utf-8")
+                    if not target.exists() or target.read_bytes() != data:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(data)
+                # the explorer's rows and their search ids change together
+                plugin.browser_search.follow(built.catalog, built.config.site_dir)
             if result.similar is not None:
                 if result.similar.error is not None:
                     log.warning(f"similar incidents left out: {result.similar.error}")
@@ -353,9 +355,10 @@ class Preview:
         (a new facet value, a postmortem turned draft) changes the nav or MkDocs' files, which a full build makes."""
         if [r.src_uri for r in served.generated()] != [r.src_uri for r in site.generated()]:
             return False
-        for record in site.postmortems():
-            old = served.page(record.src_uri)
-            if old is not None and old.built != record.built:
+        # A postmortem with no record (too broken for one) is built, with its errors.
+        for src_uri in {r.src_uri for r in served.postmortems()} | {r.src_uri for r in site.postmortems()}:
+            old, new = served.page(src_uri), site.page(src_uri)
+            if (old is None or old.built) != (new is None or new.built):
                 return False
         return export_names(catalog, include_drafts=self.plugin.config.drafts) == built.exports
 
