@@ -268,6 +268,17 @@ class Preview:
         plugin = self.plugin
         previous, served = built.catalog, plugin.site
         previous_errors = plugin.errors_by_file
+        # A body edit: each saved file parses to what it did (values, positions, problems), so the catalog and
+        # every page but the saved ones are as served. Checked file by file, without the catalog's walk of all.
+        assert plugin.checker is not None
+        saved = [ref for ref in built.refs if ref.src_uri in src_uris]
+        before = [plugin.checker.cached(ref) for ref in saved]
+        after = plugin.checker.check_all(saved)
+        if all(old is not None and old == new for old, new in zip(before, after, strict=True)):
+            self.generation += 1  # similar incidents read the bodies
+            self._render(built, src_uris, src_uris)
+            self._start_values(built, built.catalog, exports=False)
+            return True
         catalog = plugin._check(built.refs, built.pages, built.extra, built.config, built.page_dirs, saved=src_uris)
         built.catalog = catalog
         self.generation += 1
