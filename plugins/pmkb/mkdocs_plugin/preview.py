@@ -172,6 +172,8 @@ class Preview:
         self.generation = 0  # bumped by every change applied, and by every full build
         self.builds = 0  # full builds: a search index made before the last one is never swapped in
         self.reindexed = 0  # search indexes made again: each in a folder of its own
+        self.exports_due = False  # a value changed since the exports were written
+        self.poked = False  # a thread asked for a rebuild
         self.values = Worker("pmkb-preview-values", self._poke)
         self.search = Worker("pmkb-preview-search", self._poke)
 
@@ -183,6 +185,7 @@ class Preview:
         self.built = None
         self.generation += 1
         self.builds += 1
+        self.exports_due = False
         self.starting = stamps(self.watched(config))
 
     def build_finished(self) -> None:
@@ -227,13 +230,16 @@ class Preview:
 
     def _rebuild(self, built: Built) -> bool:
         assert built.stamps is not None
+        poked, self.poked = self.poked, False
         now = stamps(self.watched(built.config))
         if now.keys() != built.stamps.keys():
             return False  # a file added, deleted or renamed
         changed = [path for path, stamp in now.items() if built.stamps[path] != stamp]
         results = self.values.take(), self.search.take()
         if not changed and not any(results):
-            return False  # something MkDocs watches and this preview does not (the theme, with --watch-theme)
+            # Asked by a thread whose result an earlier rebuild took: nothing to do. Otherwise something MkDocs
+            # watches and this preview does not changed (the theme, with --watch-theme).
+            return poked
         src_uris = self._postmortems(built, changed)
         if src_uris is None:
             return False
@@ -277,7 +283,7 @@ class Preview:
         if all(old is not None and old == new for old, new in zip(before, after, strict=True)):
             self.generation += 1  # similar incidents read the bodies
             self._render(built, src_uris, src_uris)
-            self._start_values(built, built.catalog, exports=False)
+            self._start_values(built, built.catalog)
             return True
         catalog = plugin._check(built.refs, built.pages, built.extra, built.config, built.page_dirs, saved=src_uris)
         built.catalog = catalog
@@ -298,7 +304,8 @@ class Preview:
             plugin.site = site
         plugin.browser_search.catalog = catalog
         self._render(built, render, src_uris)
-        self._start_values(built, catalog, exports=values_changed)
+        self.exports_due = self.exports_due or values_changed
+        self._start_values(built, catalog)
         return True
 
     def _collected(self, built: Built, values: list[object], search: list[object]) -> bool:
@@ -319,6 +326,7 @@ class Preview:
                         target.write_bytes(data)
                 # the explorer's rows and their search ids change together
                 plugin.browser_search.follow(built.catalog, built.config.site_dir)
+                self.exports_due = False
             if result.similar is not None:
                 if result.similar.error is not None:
                     log.warning(f"similar incidents left out: {result.similar.error}")
@@ -402,8 +410,10 @@ class Preview:
             _build_page(file.page, config, doc_files, built.nav, built.env, excluded=file.inclusion.is_excluded())
         log.info(f"pmkb: {len(src_uris)} page{'s' * (len(src_uris) != 1)} rendered again")
 
-    def _start_values(self, built: Built, catalog: Catalog, *, exports: bool) -> None:
+    def _start_values(self, built: Built, catalog: Catalog) -> None:
+        """Exports (when a value changed since they were last written) and similar incidents, on a thread."""
         plugin = self.plugin
+        exports = self.exports_due
         generation = self.generation
         config = built.config
         finder = plugin.similar_finder(config)
@@ -452,6 +462,7 @@ class Preview:
         condition = getattr(server, "_rebuild_cond", None)
         if condition is None:
             return
+        self.poked = True
         with condition:
             server._want_rebuild = True
             condition.notify_all()
