@@ -204,7 +204,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         page_dirs = normalize_page_dirs(self.config.pages)
         self.display_prefix = _display_prefix(config)
         pages, refs, extra = self._exclude_unreadable(files, config, page_dirs)
-        catalog = self._check(refs, pages, extra, config, page_dirs)
+        catalog = self.check_postmortems(refs, pages, extra, config, page_dirs)
         self._start_late_work(catalog, config)
         charts = site_charts(catalog, include_drafts=self.config.drafts)
         self._prepare_charts(charts, config)
@@ -268,7 +268,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
         return pages, refs, extra
 
-    def _check(
+    def check_postmortems(
         self,
         refs: list,
         pages: dict[str, File],

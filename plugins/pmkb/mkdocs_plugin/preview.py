@@ -29,24 +29,46 @@ import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from pmkb.core.catalog import Catalog, is_postmortem
+from pmkb.core.catalog import Catalog, FileChecker, is_postmortem
 from pmkb.core.diagnostics import Diagnostic
-from pmkb.mkdocs_plugin.browser_search import Reindexed
+from pmkb.mkdocs_plugin.browser_search import BrowserSearch, Reindexed
 from pmkb.mkdocs_plugin.fragments import RenderedFragments
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.speedups import speedups
 from pmkb.site.charts import ChartJob, charts_enabled
-from pmkb.site.late_work import SimilarFound, SimilarLists
+from pmkb.site.late_work import SimilarFinder, SimilarFound, SimilarLists
 from pmkb.site.pages import Site, build_site, export_files, export_names, site_charts
 
-if TYPE_CHECKING:
-    from pmkb.mkdocs_plugin.plugin import PostmortemPlugin
+
+class PluginState(Protocol):
+    """What the preview reads and sets on the plugin (`pmkb.mkdocs_plugin.plugin.PostmortemPlugin`)."""
+
+    config: Any  # the plugin's options
+    checker: FileChecker | None
+    site: Site | None
+    errors_by_file: dict[str, list[Diagnostic]]
+    browser_search: BrowserSearch
+    svgs: dict[str, str]
+    display_prefix: str
+
+    def check_postmortems(
+        self,
+        refs: list,
+        pages: dict[str, File],
+        extra: list[Diagnostic],
+        config: MkDocsConfig,
+        page_dirs: tuple[str, ...],
+        saved: set[str] | None = None,
+    ) -> Catalog: ...
+
+    def similar_finder(self, config: MkDocsConfig) -> SimilarFinder | None: ...
+
 
 log = logging.getLogger("mkdocs.plugins.pmkb.preview")
 
@@ -152,6 +174,16 @@ class Worker:
             self._done()
 
 
+class SavedFragments(RenderedFragments):
+    """Rendered rows and chrome kept from save to save. A full build remembers a row by the row it stands for,
+    which a save may change; here a row is remembered by what it shows (rows are frozen values), so a listing
+    renders again only its changed rows. The chrome depends on the nav and the config, which a save never
+    changes."""
+
+    def row_key(self, row) -> object:
+        return row
+
+
 @dataclass(frozen=True)
 class ValuesMade:
     """What the values thread made for the catalog of one generation."""
@@ -164,7 +196,7 @@ class ValuesMade:
 class Preview:
     """The served site kept up to date by re-rendering what a save changed (see the module's docstring)."""
 
-    def __init__(self, plugin: PostmortemPlugin) -> None:
+    def __init__(self, plugin: PluginState) -> None:
         self.plugin = plugin
         self.server: Any = None
         self.built: Built | None = None
@@ -285,7 +317,9 @@ class Preview:
             self._render(built, src_uris, src_uris)
             self._start_values(built, built.catalog)
             return True
-        catalog = plugin._check(built.refs, built.pages, built.extra, built.config, built.page_dirs, saved=src_uris)
+        catalog = plugin.check_postmortems(
+            built.refs, built.pages, built.extra, built.config, built.page_dirs, saved=src_uris
+        )
         built.catalog = catalog
         self.generation += 1
         errors_changed = {
@@ -395,8 +429,8 @@ class Preview:
                 except Exception as error:  # the engine is a separate program: its failure costs the chart only
                     log.warning(f"charts left out: {type(error).__name__}: {error}")
         config, files = built.config, built.files
-        # Rows and chrome rendered for the last pages are keyed by what they stand for, not by what they show.
-        built.env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
+        if not isinstance(built.env.globals.get("pmkb_fragments"), SavedFragments):
+            built.env.globals["pmkb_fragments"] = SavedFragments(reuse_rows=speedups().rows)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         for src_uri in sorted(src_uris):
             file = files.get_file_from_path(src_uri)
