@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 from pmkb.site.explorer import (
     ALPHABET,
+    EXPLORER_FACETS,
     ROW_CHUNK,
     encode,
     incident_index,
@@ -16,6 +17,7 @@ from pmkb.site.explorer import (
     pagefind_ids,
     row_chunks,
 )
+from pmkb.site.facets import FACETS
 from pmkb.site.views import page_url
 from test_site_layer import DNS, DRAFT, QUOTA, ROUTER, STAMPEDE, TODAY, catalog  # noqa: F401  (a fixture)
 
@@ -102,3 +104,18 @@ def test_pagefind_ids_are_one_string_of_words_after_their_common_prefix():
     assert alone["ids"] and alone["prefix"] + alone["ids"] == "en_1234567"
     # Ids with a space stay a list.
     assert json.loads(pagefind_ids(urls[:2], {"/2024/a/": "x 1", "/2023/b/": "y"})) == ["x 1", "y"]
+
+
+def test_the_index_describes_every_facet_so_the_browser_needs_no_list_of_its_own(catalog):  # noqa: F811
+    listed = list(catalog.listed(False))
+    document = json.loads(incident_index(listed, catalog.taxonomy, TODAY, url_of))
+    assert [f["name"] for f in document["filters"]] == [f.name for f in EXPLORER_FACETS]
+    for described in document["filters"]:
+        assert described["values"] in document["facets"]
+        if described["kind"] == "count":
+            assert all(slug in document["columns"] for slug, _ in document["facets"][described["values"]])
+        else:
+            assert described["name"] in document["columns"]
+    assert [f["name"] for f in document["filters"] if f["sort"]] == ["severity"]
+    # A static facet page's "Search within these incidents" link names the facet by its singular: one of these.
+    assert {facet.singular for facet in FACETS} <= {f.name for f in EXPLORER_FACETS}

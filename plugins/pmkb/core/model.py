@@ -43,12 +43,19 @@ class Impact:
     data_loss: bool | None = None
 
 
+UNKNOWN_MOMENT = "unknown"  # a moment the record never kept (`detected: unknown`): shown as unknown, never timed
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     started: datetime | None = None
     detected: datetime | None = None
     mitigated: datetime | None = None
     resolved: datetime | None = None
+    unknown: frozenset[str] = frozenset()  # the moments written as `unknown`
+
+    def is_unknown(self, *names: str) -> bool:
+        return any(name in self.unknown for name in names)
 
     def _since_start(self, moment: datetime | None) -> timedelta | None:
         if self.started is None or moment is None:

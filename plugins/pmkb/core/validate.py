@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pmkb.core.diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
 from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
 from pmkb.core.files import is_markdown
-from pmkb.core.model import OPEN_STATUSES, ActionItem, Impact, Postmortem, Timeline
+from pmkb.core.model import OPEN_STATUSES, UNKNOWN_MOMENT, ActionItem, Impact, Postmortem, Timeline
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.taxonomy import SLUG_RE, Taxonomy
 from pmkb.core.text import text_problem, unsafe_character
@@ -195,6 +195,8 @@ class _Checker:
         return self.wrong_type(where, "a date (YYYY-MM-DD)", value)
 
     def check_timestamp(self, spec: Field, value: object, where: str) -> object:
+        if value == UNKNOWN_MOMENT:
+            return value  # an archive that never recorded it says so; it is left out of every duration
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)
@@ -391,7 +393,10 @@ def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:
         services=tuple(dict.fromkeys(values["services"])),
         cause=values["cause"],
         impact=Impact(**impact),
-        timeline=Timeline(**timeline),
+        timeline=Timeline(
+            **{name: None if moment == UNKNOWN_MOMENT else moment for name, moment in timeline.items()},
+            unknown=frozenset(name for name, moment in timeline.items() if moment == UNKNOWN_MOMENT),
+        ),
         contributing=tuple(c for c in dict.fromkeys(values.get("contributing") or ()) if c != values["cause"]),
         trigger=values.get("trigger"),
         detection=values.get("detection"),

@@ -9,7 +9,9 @@ MkDocs-free, like the rest of the core. The pipeline, one module a step:
 - `timeline`: the stated time zone, the timestamped events, and started/detected/mitigated/resolved;
 - `actions`: action items from the follow-up sections;
 - `details`: title, date, authors, severity and services, where the document says them;
+- `foreign`: the source's own front matter mapped onto ours, and what has no home kept for the Source section;
+- `notreport`: is it a license, a README or an empty template rather than an incident report?
 - `runbook`: is it a procedure rather than an incident?
 - `draft`: the front matter and the tidied body, and which fields were found or left to fill;
-- `writing`: atomic, never-overwriting writes, and what was already imported.
+- `writing`: atomic, never-overwriting writes, and which sources were already imported (by fingerprint).
 """

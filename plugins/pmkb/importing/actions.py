@@ -13,11 +13,13 @@ import re
 
 from pmkb.core.fields import ACTION_ITEM
 
+from .details import clean_url
 from .model import ActionItem, Section
 
 TITLE_LIMIT = ACTION_ITEM.child("title").max_length or 300  # type: ignore[union-attr]
 OWNER_LIMIT = ACTION_ITEM.child("owner").max_length or 100  # type: ignore[union-attr]
 _ITEM_RE = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?:\[( |x|X)\]\s+)?(.*)$")
+_TASK_RE = re.compile(r"^(\s*)\[( |x|X)\]\s+(.*)$")  # a task list written without bullets
 _LINK_RE = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
 _URL_RE = re.compile(r"https?://[^\s)\]>]+")
 _TRACKER_RE = re.compile(
@@ -51,17 +53,104 @@ def extract(sections: list[Section]) -> list[ActionItem]:
     for section in sections:
         if section.kind != "action-items":
             continue
+        tabled = _table_items(section.body)
+        if tabled:
+            items.extend(tabled)
+            continue
         listed = _list_items(section.body)
         texts = listed if listed else _commitments(section.body)
         items.extend(_item(text, checked) for text, checked in texts)
     return [item for item in items if item.title]
 
 
+# A table of action items: its header names the columns (`Action | Owner | Ticket | Status`).
+_COLUMNS = {
+    "title": re.compile(
+        r"^(?:action(?: items?)?|items?|tasks?|title|description|what|follow[- ]?ups?|remediation|todo)$"
+    ),
+    "owner": re.compile(r"^(?:owners?|assignees?|assigned(?: to)?|who|responsible|team)$"),
+    "link": re.compile(r"^(?:tickets?|issues?|links?|jira|tracker|bugs?|tracking|pr)$"),
+    "status": re.compile(r"^(?:status|state|done\??|progress)$"),
+}
+_TABLE_ROW_RE = re.compile(r"^\s*\|(.*)\|\s*$")
+_RULE_RE = re.compile(r"^[\s|:-]+$")
+_STATUS_WORDS = (
+    (
+        "done",
+        re.compile(
+            r"\b(?:done|complete[d]?|closed|fixed|resolved|finished|shipped|merged)\b"
+            r"|^\s*(?:yes|x|✅|✔)\s*$",
+            re.I,
+        ),
+    ),
+    ("wont-do", re.compile(r"won'?t|wontfix|cancel+ed|rejected|dropped|not planned", re.I)),
+    ("in-progress", re.compile(r"progress|ongoing|started|wip|doing|review", re.I)),
+)
+
+
+def _cells(line: str) -> list[str] | None:
+    match = _TABLE_ROW_RE.match(line)
+    if not match:
+        return None
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", match.group(1))]
+
+
+def _table_items(body: str) -> list[ActionItem]:
+    items: list[ActionItem] = []
+    columns: dict[str, int] | None = None
+    for line in body.split("\n"):
+        cells = _cells(line)
+        if cells is None:
+            columns = None
+            continue
+        if _RULE_RE.match(line):
+            continue
+        if columns is None:
+            names = [re.sub(r"[*_`]", "", cell).strip().lower() for cell in cells]
+            found = {}
+            for key, pattern in _COLUMNS.items():
+                index = next((i for i, name in enumerate(names) if pattern.match(name)), None)
+                if index is not None:
+                    found[key] = index
+            columns = found if "title" in found else {}
+            continue
+        if not columns:
+            continue
+        row = {key: cells[index] if index < len(cells) else "" for key, index in columns.items()}
+        row.update({key: "" for key in _COLUMNS if key not in row})
+
+        def cell(key: str, row: dict[str, str] = row) -> str:
+            return row[key]
+
+        text = _brs(cell("title"))
+        if not text.strip():
+            continue
+        parsed = _item(text, False)
+        named = _brs(re.sub(r"[*_`]", "", _LINK_RE.sub(lambda m: m.group(1), cell("owner")))).strip(" @")
+        owner = named if named and named.lower() not in ("-", "n/a", "tbd", "none", "?") else None
+        status_text = _brs(cell("status"))
+        status = next((name for name, pattern in _STATUS_WORDS if pattern.search(status_text)), None)
+        links = [url for _, url in _LINK_RE.findall(cell("link"))] + _URL_RE.findall(cell("link"))
+        items.append(
+            ActionItem(
+                title=parsed.title,
+                owner=(owner[:OWNER_LIMIT] if owner else parsed.owner),
+                status=status or (parsed.status if not status_text.strip() else "open"),
+                link=(clean_url(links[0]) if links else parsed.link),
+            )
+        )
+    return items
+
+
+def _brs(text: str) -> str:
+    return " ".join(re.sub(r"<br\s*/?>", " ", text, flags=re.I).split())
+
+
 def _list_items(body: str) -> list[tuple[str, bool]]:
     items: list[tuple[str, bool]] = []
     base: int | None = None
     for line in body.split("\n"):
-        match = _ITEM_RE.match(line)
+        match = _ITEM_RE.match(line) or _TASK_RE.match(line)
         if not match:
             continue
         indent = len(match.group(1))
@@ -78,7 +167,7 @@ def _commitments(body: str) -> list[tuple[str, bool]]:
 
 def _item(text: str, checked: bool) -> ActionItem:
     links = [url for _, url in _LINK_RE.findall(text)] + _URL_RE.findall(text)
-    tracker = next((url for url in links if _TRACKER_RE.search(url)), None)
+    tracker = next((clean_url(url) for url in links if _TRACKER_RE.search(url)), None)
     plain = _LINK_RE.sub(lambda m: m.group(1), text)
     plain = re.sub(r"\(\s*#?\d+\s*\)\s*$", "", plain)  # "(#11956)" once its link is gone
     plain = re.sub(r"\*\*|__|`", "", plain)

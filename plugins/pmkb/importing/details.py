@@ -36,7 +36,9 @@ _SIGNATURE_RE = re.compile(
     re.I,
 )
 _SEVERITY_RE = re.compile(r"\b(?:sev(?:erity)?)\s*[:=#-]?\s*(\d)\b", re.I)
-_SERVICES_RE = re.compile(r"^\W*(?:affected )?(?:services?|components?|systems? affected)\s*:\s*(.+)$", re.I | re.M)
+_SERVICES_RE = re.compile(
+    r"^\W*(?:affected )?(?:services?|components?|systems? affected)\s*(?::|\*{0,2}\s*\|)\s*(.+?)\s*\|?\s*$", re.I | re.M
+)  # a "Services: a, b" line, or a "| Affected services | a, b |" row
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -82,13 +84,19 @@ def clean_title(raw: str | None) -> tuple[str | None, date | None]:
         words = slug.group(4).replace("-", " ").replace("_", " ")
         return words[:1].upper() + words[1:], _make(slug.group(1), slug.group(2), slug.group(3))
     found = find_date(title)
+    # "Incident report: DNS resolvers failed": the kind of document is no part of what happened.
+    title = re.sub(
+        r"^(?:incident(?: report)?|post-?mortem|outage report|rca)\s*[:\-–—]\s+(?=\S)", "", title, flags=re.I
+    )
     for pattern in (_ISO_DATE_RE, _MONTH_FIRST_RE, _DAY_FIRST_RE):
         title = pattern.sub("", title)
     title = re.sub(r"^\s*(?:today|on|the)\b", "", title, flags=re.I)
     title = re.sub(r"^\s*(?:there (?:was|were|has been)|we had)\b", "", title, flags=re.I)
     title = re.sub(r"^\s*(?:a|an)\s+(?=\w)", "", title, flags=re.I) if title != raw else title
+    title = re.sub(r"\(\s*[,;]?\s*\)|\[\s*\]", "", title)  # what a removed date leaves: "Outage ()"
     title = " ".join(title.split()).strip(" ,:;-–—.")
     title = re.sub(r"\s+(?:on|of|at|from|in|for)$", "", title, flags=re.I)  # "Outage on <date>" -> "Outage"
+    title = re.sub(r"\(\s*\)$", "", title).strip(" ,:;-–—")
     return (title[:1].upper() + title[1:] if title else None), found
 
 
@@ -102,7 +110,9 @@ def first_sentence(markdown: str, limit: int = TITLE_LIMIT) -> str | None:
         if len(text) < 20 or text.startswith("```"):
             continue
         sentence = _SENTENCE_RE.split(text)[0].rstrip(".!")
-        return sentence if len(sentence) <= limit else None
+        if len(sentence) <= limit:
+            return sentence
+        return sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return None
 
 
@@ -128,8 +138,25 @@ def authors(markdown: str, given: tuple[str, ...], front_matter: dict) -> tuple[
     if signature:
         found.append(signature.group(1))
     limit = POSTMORTEM.child("authors").item.max_length or 100  # type: ignore[union-attr]
-    cleaned = [" ".join(re.sub(r"[*_`]", "", name).split()).strip(" .,") for name in found]
-    return tuple(dict.fromkeys(name for name in cleaned if name and len(name) <= limit))
+    cleaned = [name for name in dict.fromkeys(_name(name) for name in found) if name and len(name) <= limit]
+    # "Arjun" signing a mail from "Arjun Mehta" is one author.
+    return tuple(
+        name for name in cleaned if not any(other != name and other.startswith(name + " ") for other in cleaned)
+    )
+
+
+def _name(text: str) -> str:
+    """A name as a name: no table pipes, no link markup, no e-mail address in angle brackets, no markup."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^<>\s]+@[^<>\s]+>|\([^()]*@[^()]*\)", "", text)
+    text = text.replace("|", " ")
+    text = re.sub(r"\([^()]*\)", "", text)  # "Pete Graner (kernel team)": the name, not the aside
+    text = re.split(r"[()]", text)[0]  # the tail of a parenthesised phrase cut by a line end
+    text = " ".join(re.sub(r"[*_`]", "", text).split()).strip(" .,;:-")
+    # A sentence is no name: authors are a few words, with no sentence punctuation inside.
+    if len(text.split()) > 6 or re.search(r"[.!?]\s", text) or not re.search(r"\w", text):
+        return ""
+    return text
 
 
 def severity(text: str, allowed: tuple[str, ...]) -> str | None:
@@ -156,10 +183,25 @@ def impact_summary(sections: list[Section]) -> str | None:
             text = plain(paragraph)
             if len(text) < 20:
                 continue
-            kept = ""
-            for sentence in _SENTENCE_RE.split(text)[:2]:
-                if len(kept) + len(sentence) + 1 > SUMMARY_LIMIT:
-                    break
-                kept = f"{kept} {sentence}".strip()
-            return kept or None
+            return summary_sentences(text)
     return None
+
+
+def clean_url(url: str) -> str:
+    """A URL as written in prose, without the punctuation that ends the sentence or closes a parenthesis the
+    URL did not open."""
+    url = url.strip().rstrip(".,;:!?'\"")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(".,;:!?")
+    return url
+
+
+def summary_sentences(text: str) -> str | None:
+    """The first one or two sentences of `text` that fit the summary."""
+    text = plain(text)
+    kept = ""
+    for sentence in _SENTENCE_RE.split(text)[:2]:
+        if len(kept) + len(sentence) + 1 > SUMMARY_LIMIT:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept or (text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…" if text else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import html, mail, plaintext
-from .markdown import setext_to_atx, split_front_matter, strip_gutter
+from .markdown import plain_headings, setext_to_atx, split_front_matter, strip_gutter
 from .model import Document, Failure, Format, Source
 from .sanitize import sanitize
 
@@ -56,12 +56,12 @@ def _text(source: Source, front_matter_allowed: bool = True) -> Document:
         date_hint = quoted.when
     metadata, text = split_front_matter(text) if front_matter_allowed else ({}, text)
     if source.format is Format.MARKDOWN:
-        markdown = setext_to_atx(text)
+        markdown = plain_headings(setext_to_atx(text))
     else:
         markdown = plaintext.to_markdown(text)
     title = metadata.get("title") if isinstance(metadata.get("title"), str) else None
     extra = tuple(str(value) for key in ("author", "authors") for value in _as_list(metadata.get(key)))
-    return Document(source, markdown, title, authors + extra, date_hint, links, reply, original)
+    return Document(source, markdown, title, authors + extra, date_hint, links, reply, original, metadata=metadata)
 
 
 def _as_list(value: object) -> list:

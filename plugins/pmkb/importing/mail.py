@@ -48,7 +48,7 @@ class Message:
 
 def split_quoted(text: str) -> Quoted | None:
     """The quoted report of a reply, when the quote is most of the text; else None."""
-    attribution = _ATTRIBUTION_RE.search(text)
+    attribution = _attribution(text)
     lines = text.split("\n")
     quoted_lines = [line for line in lines if line.lstrip().startswith(">")]
     if len(quoted_lines) >= 3:
@@ -69,6 +69,19 @@ def split_quoted(text: str) -> Quoted | None:
     return Quoted(
         reply.strip(), report.strip("\n"), author, _month_date(attribution.group("when")) if attribution else None
     )
+
+
+def _attribution(text: str) -> re.Match[str] | None:
+    """The "On <date>, <name> wrote:" line. The pattern is tried only where "wrote:" stands: searched from every
+    "On" of a long report, its two lazy runs cost seconds a document."""
+    at = text.lower().find("wrote:")
+    while at != -1:
+        start = max(0, at - 200)
+        match = _ATTRIBUTION_RE.search(text, start, at + len("wrote:"))
+        if match:
+            return match
+        at = text.lower().find("wrote:", at + 1)
+    return None
 
 
 def _unquote_line(line: str) -> str:

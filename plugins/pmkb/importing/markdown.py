@@ -77,6 +77,30 @@ def setext_to_atx(text: str) -> str:
     return "\n".join(out)
 
 
+# A section name written as a line of its own ("Action Items", "**Timeline**", "Follow-ups:") between blank lines:
+# a heading in all but markup.
+_PLAIN_HEADING_RE = re.compile(
+    r"^\s{0,3}(?:\*\*|__)?\s*(action items?|follow[- ]?ups?|next steps|corrective actions?|remediation"
+    r"|timeline|summary|impact|root causes?|lessons learned|resolution|contributing factors)\s*:?\s*(?:\*\*|__)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def plain_headings(text: str) -> str:
+    lines = text.split("\n")
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        was_in_fence = fence is not None
+        fence = _track_fence(line, fence)
+        if was_in_fence or fence is not None:
+            continue
+        match = _PLAIN_HEADING_RE.match(line)
+        before = lines[index - 1] if index else ""
+        if match and not before.strip():
+            lines[index] = "## " + match.group(1)
+    return "\n".join(lines)
+
+
 def _track_fence(line: str, fence: str | None) -> str | None:
     match = _FENCE_RE.match(line)
     if fence is None:

@@ -46,6 +46,15 @@ class Document:
     quoted_reply: str = ""  # the text of a reply that quoted the report, kept as a quote in Source
     original: str = ""  # the original text, kept in the Source section (empty: too large or HTML)
     fallback_title: str | None = None  # an e-mail's subject: used when the text has no title of its own
+    metadata: dict = field(default_factory=dict)  # the source's own front matter, as it was
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source that is no incident report (a license, a README, an empty template): nothing written."""
+
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +107,4 @@ class Draft:
     found: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    digest: str = ""  # of the source's bytes: how a second import of the same source is recognised

@@ -17,6 +17,7 @@ _BULLET_RE = re.compile(r"^(\s*)(\*{1,4}|[•◦▪·‣–+-]|\d{1,3}[.)])\s+(.
 _CHAT_RE = re.compile(
     r"^\s*\[?\(?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?\]?\)?\s*<[^>\s]{1,40}>\s|^\s*<[^>\s]{1,40}>\s"
 )
+_SETEXT_RE = re.compile(r"^\s{0,3}(?:={3,}|-{3,})\s*$")  # a heading's underline in plain text and e-mail
 _KEY_VALUE_RE = re.compile(r"^[A-Z][\w /-]{0,30}:\s+\S")
 _END_OF_SENTENCE = (".", "!", "?", ":", ";")
 
@@ -47,6 +48,7 @@ def to_markdown(text: str, title_from_first_line: bool = True) -> str:
         chat.clear()
 
     first_content = next((index for index, line in enumerate(lines) if line.strip()), None)
+    underlined = False
     for index, line in enumerate(lines):
         previous = lines[index - 1] if index else ""
         following = next((candidate for candidate in lines[index + 1 :] if candidate.strip()), "")
@@ -56,6 +58,16 @@ def to_markdown(text: str, title_from_first_line: bool = True) -> str:
         flush_chat()
         if not line.strip():
             out.append("")
+            list_indents.clear()
+            continue
+        if _SETEXT_RE.match(line) and underlined:
+            underlined = False
+            continue  # the underline of the heading just written
+        after = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.strip() and len(line.strip()) <= 80 and _SETEXT_RE.match(after) and not _BULLET_RE.match(line):
+            level = 1 if index == first_content and after.strip()[0] == "=" and title_from_first_line else 2
+            out.extend(["", "#" * level + " " + line.strip(), ""])
+            underlined = True
             list_indents.clear()
             continue
         wiki = _WIKI_HEADING_RE.match(line)

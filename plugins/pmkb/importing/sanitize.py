@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_TAG_START_RE = re.compile(r"<(?=[A-Za-z/!?])(?!(?:https?|mailto|ftp):[^\s<>]*>)")
+# `<br>` (no attributes) is kept: it is the only line break a Markdown table cell has, and it runs nothing.
+_TAG_START_RE = re.compile(r"<(?=[A-Za-z/!?])(?!(?:https?|mailto|ftp):[^\s<>]*>)(?!br\s*/?>)", re.IGNORECASE)
 _SCRIPT_LINK_RE = re.compile(r"(!?\[[^\]]*\])\(\s*<?\s*(?:javascript|vbscript|data|file):[^)]*\)", re.IGNORECASE)
 _CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 

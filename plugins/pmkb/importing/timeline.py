@@ -26,7 +26,7 @@ _ZONE_RE = re.compile(r"\b(" + "|".join(sorted(_ZONES, key=len, reverse=True)) +
 _TIMES_RE = re.compile(r"\btimes?\b", re.IGNORECASE)
 _LEAD_RE = re.compile(r"^\s*(?:\|\s*|[-*•+]\s+|\d{1,3}[.)]\s+|\*\*)?\s*")
 _FULL_RE = re.compile(
-    r"^\[?\*{0,2}(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?\*{0,2}\]?"
+    r"^\[?\*{0,2}(\d{4})-(\d{2})-(\d{2})(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?\*{0,2}\]?"
     r"\s*(?:[A-Z]{2,4}\b)?\s*(?:[-–—:|]\s*)?(.*)$"
 )
 _MONTH_DAY_RE = re.compile(r"^\[(\d{1,2})[-/](\d{1,2})\s+(\d{1,2}):(\d{2})\]\s*(?:[-–—:|]\s*)?(.*)$")
@@ -60,7 +60,9 @@ _MITIGATE_RE = re.compile(
     re.IGNORECASE,
 )
 _RESOLVE_RE = re.compile(
-    r"\b(?:resolved|fully recovered|back to normal|all clear|releases|released|fix (?:is )?rolled out)\b", re.IGNORECASE
+    r"\b(?:resolved|fully recovered|back to normal|all clear|releases|released|fix (?:is )?rolled out|closed"
+    r"|(?:permanently |was |is )fixed|(?<!not )operational)\b",
+    re.IGNORECASE,
 )
 _SKIPPED_KINDS = ("chat", "appendix")
 
@@ -96,7 +98,7 @@ def stated_offset(sections: list[Section]) -> tuple[timezone | None, str | None]
 
 def extract(sections: list[Section], reference: date | None) -> Timeline:
     zone, note = stated_offset(sections)
-    timeline_sections = [section for section in sections if section.kind == "timeline"]
+    timeline_sections = _timeline_sections(sections)
     raws = _events(timeline_sections, reference)
     if not raws:
         raws = _events([s for s in sections if s.kind not in _SKIPPED_KINDS], reference)
@@ -115,10 +117,28 @@ def extract(sections: list[Section], reference: date | None) -> Timeline:
     return _choose(Timeline(offset_note=note, events=tuple(events), problems=problems))
 
 
+def _timeline_sections(sections: list[Section]) -> list[Section]:
+    """The Timeline sections and the sub-sections under them (a heading per day: `### 2024-03-05`)."""
+    found: list[Section] = []
+    level: int | None = None
+    for section in sections:
+        if section.kind == "timeline":
+            level = section.level
+            found.append(section)
+        elif level is not None and section.level > level:
+            found.append(section)
+        else:
+            level = None
+    return found
+
+
 def _events(sections: list[Section], reference: date | None) -> list[_Raw]:
     raws: list[_Raw] = []
     current = reference
     for section in sections:
+        heading_day = _heading_date(section.title)
+        if heading_day is not None:
+            current = heading_day
         for line in section.body.split("\n"):
             text = _LEAD_RE.sub("", line, count=1).strip()
             if not text:
@@ -198,9 +218,9 @@ def _choose(timeline: Timeline) -> Timeline:
     if not events:
         return timeline
     ordered = sorted(events, key=lambda event: event.when)
-    started_event = next((event for event in events if _START_RE.search(event.text)), None)
-    if started_event is None and _DETECT_RE.search(events[0].text):
-        started_event = events[0]  # the first thing known is someone noticing: the earliest known start
+    # The start is the event marked as such, else the earliest event the timeline records: the first row of an
+    # archive's table is where its authors began the story, which is the best start the source states.
+    started_event = next((event for event in events if _START_RE.search(event.text)), None) or ordered[0]
     floor = started_event.when if started_event else None
 
     def first(pattern: re.Pattern[str], after: datetime | None) -> Event | None:
@@ -217,6 +237,15 @@ def _choose(timeline: Timeline) -> Timeline:
         floor_resolved = mitigated_event.when if mitigated_event else after_detection
         candidates = [e for e in ordered if (floor_resolved is None or e.when >= floor_resolved)]
         resolved_event = next((e for e in reversed(candidates) if _RESOLVE_RE.search(e.text)), None)
+    if resolved_event is None and mitigated_event is not None:
+        # Declared over before the first thing that reads like a mitigation (a later revert belongs to another
+        # story): the end stands, and the mitigation is the one before it, if any.
+        candidates = [e for e in ordered if after_detection is None or e.when >= after_detection]
+        resolved_event = next((e for e in reversed(candidates) if _RESOLVE_RE.search(e.text)), None)
+        if resolved_event is not None:
+            mitigated_event = next(
+                (e for e in candidates if e.when <= resolved_event.when and _MITIGATE_RE.search(e.text)), None
+            )
     return replace(
         timeline,
         started=started_event.when if started_event else None,
@@ -224,6 +253,15 @@ def _choose(timeline: Timeline) -> Timeline:
         mitigated=mitigated_event.when if mitigated_event else None,
         resolved=resolved_event.when if resolved_event else None,
     )
+
+
+_HEADING_DATE_RE = re.compile(r"^\W*(?:[A-Z][a-z]+,?\s+)?(\d{4})-(\d{2})-(\d{2})\W*$")
+
+
+def _heading_date(title: str) -> date | None:
+    """The day a heading names when it is only a date (`2024-03-05`, `Tuesday 2024-03-05`)."""
+    match = _HEADING_DATE_RE.match(title)
+    return _date(*match.groups()) if match else None
 
 
 def _date(year: str, month: str, day: str) -> date | None:

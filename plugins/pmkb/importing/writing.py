@@ -7,38 +7,35 @@ if the name exists (no overwrite, even against a concurrent writer) and the name
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from datetime import date
 from pathlib import Path
 
-import frontmatter
-import yaml
+_MARK_RE = re.compile(r"^# pmkb-import-source: ([0-9a-f]{8,64})$", re.MULTILINE)
 
 
-def already_imported(folders: list[Path]) -> dict[tuple[str, str], Path]:
-    """(title lower-cased, date) -> file, for every Markdown file with front matter under `folders`."""
-    index: dict[tuple[str, str], Path] = {}
+def already_imported(folders: list[Path]) -> dict[str, Path]:
+    """Source fingerprint -> the draft made from it, for every Markdown file under `folders` that records one.
+
+    A re-import is recognised by its source, not by its title: two different reports may share a title ("Database
+    outage"), and an undated one has no date to tell them apart.
+    """
+    index: dict[str, Path] = {}
     for folder in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*.md")):
             try:
-                with open(path, encoding="utf-8") as file:
-                    head = file.read(16384)
-                if not head.startswith("---"):
-                    continue
-                metadata = frontmatter.loads(head).metadata
-            except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError):
+                with open(path, encoding="utf-8", errors="replace") as file:
+                    head = file.read(4096)
+            except OSError:
                 continue
-            title, day = metadata.get("title"), metadata.get("date")
-            if isinstance(title, str) and isinstance(day, date | str):
-                index.setdefault(key(title, day), path)
+            if not head.startswith("---"):
+                continue
+            match = _MARK_RE.search(head)
+            if match:
+                index.setdefault(match.group(1), path)
     return index
-
-
-def key(title: str, day: date | str | None) -> tuple[str, str]:
-    shown = day.isoformat() if isinstance(day, date) else str(day or "")
-    return " ".join(title.lower().split()), shown
 
 
 def write_new(path: Path, text: str) -> str | None:

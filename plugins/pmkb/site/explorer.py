@@ -3,9 +3,11 @@
 Three things, decided here and nowhere else (no MkDocs, no Pagefind):
 
 - which pages Pagefind indexes, and the document it reads for each: a postmortem that is not a draft, as its
-  title, header card, body and action items, with Pagefind filters (cause, contributing, severity, service, tag,
-  year, status, trigger, detection), sort keys (date, severity) and meta (title, date, severity, cause); an
+  title, header card, body and action items, with a Pagefind filter per query facet (`EXPLORER_FACETS`), sort
+  keys (date, severity) and meta (title, date, severity, cause); an
   author's ordinary page (a runbook) as its title and body; never a draft, never a generated listing page;
+- the explorer's facets (`EXPLORER_FACETS`): what the sidebar, the URL, the query's fields and a result row show,
+  described to the browser in the metadata index;
 - the metadata index the explorer filters with (`search/incidents.json`): per facet a value list and one small
   code per indexed postmortem, so that filtering and counting without text need no Pagefind and no big file;
   titles, URLs and dates in chunks of rows (`search/rows/K.json`), fetched only for the rows shown;
@@ -18,6 +20,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from urllib.parse import urlencode
 
@@ -32,27 +35,11 @@ PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row
 PAGEFIND_FOLDER = "pagefind"
 # The indexes the browser merges into pagefind/ (a site too big for one: the `search_index_pages` option).
 PAGEFIND_PARTS = "search/pagefind-parts.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
-# The explorer's URL parameters that are facets, in the order a URL lists them. A repeated parameter is OR
-# within its facet; different parameters are AND (pmkb-explorer.js).
-EXPLORER_PARAMETERS = (
-    "cause",
-    "contributing",
-    "severity",
-    "service",
-    "tag",
-    "year",
-    "status",
-    "trigger",
-    "detection",
-    "actions",
-)
-# The metadata index's columns (`columns` in search/incidents.json): facet columns hold positions in the facet's
-# value list, number columns hold counts. `contributing` holds positions in the `cause` list.
-SINGLE_COLUMNS = ("severity", "cause", "status", "trigger", "detection", "year")
-LIST_COLUMNS = ("contributing", "service", "tag")
-NUMBER_COLUMNS = ("open", "overdue")
+# The metadata index's columns (`columns` in search/incidents.json) are its facets' (EXPLORER_FACETS): a facet
+# column holds positions in the facet's value list (`contributing` in the `cause` list); a count facet's columns,
+# one per value, hold counts.
 ROW_CHUNK = 100  # rows per search/rows/K.json (16 KB at 5,000): the newest 50 matches are in one or a few of them
 ROWS_FOLDER = "search/rows"
 # Codes are written in base 91 over printable ASCII without '"' and '\\', so a column is one plain JSON string
@@ -61,6 +48,142 @@ ALPHABET = "".join(chr(c) for c in range(35, 127) if chr(c) != "\\")
 STATUS_TITLES = {"published": "published", "in-review": "in review", "draft": "draft"}
 
 UrlOf = Callable[[str], str]  # src_uri -> site-relative URL
+
+
+# -- the explorer's facets ---------------------------------------------------------------------------------------
+
+# What a facet's values are (how `facets` in search/incidents.json lists them):
+ValueList = Callable[[Sequence[Postmortem], Taxonomy], list[tuple[str, str]]]
+# A row's value for a facet: a slug or None (single), a tuple of slugs (many), a tuple of counts (kind "count").
+ReadRow = Callable[[Postmortem, date], object]
+
+
+def taxonomy_values(section: str) -> ValueList:
+    """Every value of a taxonomy section, in its order (for severities, most severe first)."""
+    return lambda rows, taxonomy: [(e.slug, e.title) for e in taxonomy.section(section)]
+
+
+def used_values(read: ReadRow) -> ValueList:
+    """The values some row has, alphabetically (free words: services, tags)."""
+
+    def values(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
+        used = {value for p in rows for value in _as_tuple(read(p, date.min))}
+        return [(value, value) for value in sorted(used)]
+
+    return values
+
+
+def fixed_values(*values: tuple[str, str]) -> ValueList:
+    return lambda rows, taxonomy: list(values)
+
+
+def _years(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
+    return [(y, y) for y in sorted({str(p.date.year) for p in rows}, reverse=True)]
+
+
+def _as_tuple(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (str(value),)
+
+
+@dataclass(frozen=True, slots=True)
+class ExplorerFacet:
+    """One filter of the explorer: its URL parameter, sidebar group, metadata column and query field at once.
+
+    The browser knows a facet only from this description (`filters` in search/incidents.json), so a facet added
+    here needs no change to the scripts. `kind` says how a value is matched: "values" (a row has the value),
+    "year" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
+    when its count column v is above 0: the action items' "open" and "overdue").
+    """
+
+    name: str  # URL parameter, `name:` in a query, Pagefind filter, metadata column
+    title: str
+    read: ReadRow
+    values_from: ValueList
+    values: str = ""  # the value list the column's codes point into, when shared (contributing: "cause")
+    many: bool = False  # a row has several values (a list column)
+    free: bool = False  # values are words any postmortem may add: an unknown one matches nothing, not an error
+    kind: str = "values"  # values | year | count
+    ranked: bool = False  # values in rank order, first the highest (severity): the chips' colours
+    sort_title: str = ""  # offer sorting by the rank under this title
+    in_query: bool = True  # `name:value` in a query becomes this filter (and a Pagefind filter on the page)
+    result: str = ""  # how a result row shows it: chip | text | list | badge | count, or "" (not at all)
+
+    @property
+    def value_list(self) -> str:
+        return self.values or self.name
+
+    def description(self) -> dict[str, object]:
+        """What the browser reads (`filters` in search/incidents.json): everything but how the build reads rows."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "values": self.value_list,
+            "many": self.many,
+            "free": self.free,
+            "kind": self.kind,
+            "ranked": self.ranked,
+            "sort": self.sort_title,
+            "query": self.in_query,
+            "result": self.result,
+        }
+
+
+def _open_and_overdue(p: Postmortem, today: date) -> tuple[int, int]:
+    open_items = p.open_action_items
+    return len(open_items), sum(item.is_overdue(today) for item in open_items)
+
+
+def _read(attribute: str) -> ReadRow:
+    return lambda p, today: getattr(p, attribute)
+
+
+# The explorer's facets, in the order the sidebar shows them, a result row lists them and a URL writes them. A
+# repeated URL parameter is OR within its facet; different parameters are AND.
+EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
+    ExplorerFacet(
+        "severity",
+        "Severity",
+        _read("severity"),
+        taxonomy_values("severities"),
+        ranked=True,
+        sort_title="Most severe first",
+        result="chip",
+    ),
+    ExplorerFacet("cause", "Primary cause", _read("cause"), taxonomy_values("causes"), result="text"),
+    ExplorerFacet(
+        "contributing",
+        "Contributing cause",
+        _read("contributing"),
+        taxonomy_values("causes"),
+        values="cause",
+        many=True,
+    ),
+    ExplorerFacet(
+        "service", "Service", _read("services"), used_values(_read("services")), many=True, free=True, result="list"
+    ),
+    ExplorerFacet("tag", "Tag", _read("tags"), used_values(_read("tags")), many=True, free=True),
+    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="year"),
+    ExplorerFacet(
+        "status",
+        "Status",
+        _read("status"),
+        fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
+        result="badge",
+    ),
+    ExplorerFacet(
+        "actions",
+        "Action items",
+        _open_and_overdue,
+        fixed_values(("open", "Has open action items"), ("overdue", "Has overdue action items")),
+        kind="count",
+        in_query=False,
+        result="count",
+    ),
+    ExplorerFacet("trigger", "Trigger", _read("trigger"), taxonomy_values("triggers")),
+    ExplorerFacet("detection", "Detection", _read("detection"), taxonomy_values("detection")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,63 +259,49 @@ def encode(values: Sequence[int]) -> Column:
 
 
 def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today, url_of: UrlOf) -> str:
-    """`search/incidents.json`: {version, rows, chunk, facets, columns}: what filtering, counting and sorting need.
+    """`search/incidents.json`: {version, rows, chunk, filters, facets, columns}: what filtering, counting and
+    sorting need.
 
-    `facets` maps a facet to its values as [slug, title] pairs (taxonomy facets in taxonomy order, every value;
-    services and tags alphabetically, the values in use; years newest first). `columns` maps a column to
-    {width, codes} (`Column`): a facet column holds 1 + the value's position (0: none); a list column
-    (contributing, service, tag) also has `lengths`, the number of values of each row, its codes those values
-    one after another; `open` and `overdue` hold counts. Rows are newest first, so "newest" is row order.
-    Titles, URLs and dates are not here: they are in `search/rows/K.json` (`row_chunks`), fetched only for the
-    rows on screen. At 5,000 postmortems this file is 97 KB, where one JSON row per incident was 876 KB.
+    `filters` describes the facets (`ExplorerFacet.description`, in EXPLORER_FACETS' order): the browser knows no
+    other list. `facets` maps a value list to its values as [slug, title] pairs (taxonomy facets in taxonomy
+    order, every value; services and tags alphabetically, the values in use; years newest first). `columns` maps
+    a column to {width, codes} (`Column`): a facet column holds 1 + the value's position (0: none); a list column
+    (a facet with `many`) also has `lengths`, the number of values of each row, its codes those values one after
+    another; a count facet has one column per value (`open`, `overdue`) holding counts. Rows are newest first,
+    so "newest" is row order. Titles, URLs and dates are not here: they are in `search/rows/K.json`
+    (`row_chunks`), fetched only for the rows on screen. At 5,000 postmortems this file is 97 KB, where one JSON
+    row per incident was 876 KB.
     """
     rows = indexed_rows(postmortems)
-    facets: dict[str, list[list[str]]] = {
-        "severity": [[e.slug, e.title] for e in taxonomy.section("severities")],
-        "cause": [[e.slug, e.title] for e in taxonomy.section("causes")],
-        "service": [[s, s] for s in sorted({s for p in rows for s in p.services})],
-        "tag": [[t, t] for t in sorted({t for p in rows for t in p.tags})],
-        "status": [[s, STATUS_TITLES[s]] for s in ("published", "in-review")],
-        "trigger": [[e.slug, e.title] for e in taxonomy.section("triggers")],
-        "detection": [[e.slug, e.title] for e in taxonomy.section("detection")],
-        "year": [[y, y] for y in sorted({str(p.date.year) for p in rows}, reverse=True)],
+    facets = {
+        f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
+        for f in EXPLORER_FACETS
+        if f.value_list == f.name
     }
     position = {name: {slug: i for i, (slug, _) in enumerate(values)} for name, values in facets.items()}
-    list_of = {"contributing": "cause"}
-
-    def code(name: str, slug: str | None) -> int:
-        found = None if slug is None else position[list_of.get(name, name)].get(slug)
-        return 0 if found is None else found + 1
-
-    singles: dict[str, list[int]] = {name: [] for name in SINGLE_COLUMNS}
-    lists: dict[str, list[list[int]]] = {name: [] for name in LIST_COLUMNS}
-    numbers: dict[str, list[int]] = {name: [] for name in NUMBER_COLUMNS}
-    for p in rows:
-        for name, value in (
-            ("severity", p.severity),
-            ("cause", p.cause),
-            ("status", p.status),
-            ("trigger", p.trigger),
-            ("detection", p.detection),
-            ("year", str(p.date.year)),
-        ):
-            singles[name].append(code(name, value))
-        for name, many in (("contributing", p.contributing), ("service", p.services), ("tag", p.tags)):
-            lists[name].append([code(name, value) for value in many])
-        open_items = p.open_action_items
-        numbers["open"].append(len(open_items))
-        numbers["overdue"].append(sum(item.is_overdue(today) for item in open_items))
     columns: dict[str, dict[str, object]] = {}
-    for name, values in singles.items():
-        columns[name] = encode(values).as_json()
-    for name, rows_values in lists.items():
-        columns[name] = {
-            **encode([v for row in rows_values for v in row]).as_json(),
-            "lengths": encode([len(row) for row in rows_values]).as_json(),
-        }
-    for name, values in numbers.items():
-        columns[name] = encode(values).as_json()
-    document = {"version": INDEX_VERSION, "rows": len(rows), "chunk": ROW_CHUNK, "facets": facets, "columns": columns}
+    for f in EXPLORER_FACETS:
+        values = [f.read(p, today) for p in rows]
+        if f.kind == "count":
+            for number, (slug, _) in enumerate(facets[f.name]):
+                columns[slug] = encode([int(counts[number]) for counts in values]).as_json()  # type: ignore[index]
+            continue
+        codes = [[position[f.value_list].get(slug, -1) + 1 for slug in _as_tuple(value)] for value in values]
+        if f.many:
+            columns[f.name] = {
+                **encode([code for row in codes for code in row]).as_json(),
+                "lengths": encode([len(row) for row in codes]).as_json(),
+            }
+        else:
+            columns[f.name] = encode([row[0] if row else 0 for row in codes]).as_json()
+    document = {
+        "version": INDEX_VERSION,
+        "rows": len(rows),
+        "chunk": ROW_CHUNK,
+        "filters": [f.description() for f in EXPLORER_FACETS],
+        "facets": facets,
+        "columns": columns,
+    }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -262,16 +371,7 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         return entry.title if entry else (slug or "")
 
     severity = title_of("severities", p.severity)
-    filters = [
-        ("cause", p.cause),
-        *(("contributing", c) for c in p.contributing),
-        ("severity", p.severity),
-        *(("service", s) for s in p.services),
-        *(("tag", t) for t in p.tags),
-        ("year", str(p.date.year)),
-        ("status", p.status),
-        *((name, value) for name, value in (("trigger", p.trigger), ("detection", p.detection)) if value),
-    ]
+    filters = [(f.name, value) for f in EXPLORER_FACETS if f.in_query for value in _as_tuple(f.read(p, today)) if value]
     marks = "".join(f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>' for name, value in filters)
     rank = taxonomy.severity_rank(p.severity)
     facts = [

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from pmkb.core.files import is_index_page, page_url, stem
-from pmkb.core.model import ActionItem, Postmortem, human_duration
+from pmkb.core.model import ActionItem, Postmortem, Timeline, human_duration
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.site.charts import Chart
 from pmkb.site.explorer import ExplorerLink, explorer_link
@@ -116,6 +116,12 @@ _PHASES = {
     "Mitigated": ("mitigating", "Until mitigated"),
     "Resolved": ("resolving", "Until resolved"),
 }
+
+
+def _duration_shown(value: timedelta | None, timeline: Timeline, moment: str) -> str:
+    if value is None and timeline.is_unknown("started", moment):
+        return "unknown"
+    return human_duration(value)
 
 
 def timeline_strip(postmortem: Postmortem) -> TimelineStrip | None:
@@ -323,7 +329,7 @@ class ViewBuilder:
             severity=self.severity_link(postmortem.severity),
             cause=self.cause_link(postmortem.cause),
             services=tuple(map(self.service_link, postmortem.services)),
-            time_to_resolve=human_duration(postmortem.timeline.time_to_resolve),
+            time_to_resolve=_duration_shown(postmortem.timeline.time_to_resolve, postmortem.timeline, "resolved"),
             open_items=len(open_items),
             overdue_items=sum(item.is_overdue(self.today) for item in open_items),
             role=role,
@@ -350,14 +356,15 @@ class ViewBuilder:
             Fact("Tags", tuple(map(self.tag_link, p.tags))),
             Fact("Authors", tuple(Link(a, None) for a in p.authors)),
         )
+        t = p.timeline
         durations = tuple(
-            (label, human_duration(value))
-            for label, value in (
-                ("Time to detect", p.timeline.time_to_detect),
-                ("Time to mitigate", p.timeline.time_to_mitigate),
-                ("Time to resolve", p.timeline.time_to_resolve),
+            (label, human_duration(value) if value is not None else "unknown")
+            for label, value, moment in (
+                ("Time to detect", t.time_to_detect, "detected"),
+                ("Time to mitigate", t.time_to_mitigate, "mitigated"),
+                ("Time to resolve", t.time_to_resolve, "resolved"),
             )
-            if value is not None
+            if value is not None or t.is_unknown("started", moment)  # unknown is shown so, never timed
         )
         related = tuple(self.incident_row(by_id[i]) for i in p.related if i in by_id and i in self.linked_ids)
         runbook_url = runbook_url or page_url

@@ -7,8 +7,8 @@
  * filter-only result, search/rows/K.json, the chunk of rows it is in. Only the first rows of a page are fetched
  * at once; the others when they scroll into view. Text goes to Pagefind, whose matches are mapped to rows through
  * search/pagefind-ids.json (row i is Pagefind's page prefix + the i-th word of ids) and intersected with the
- * filters. The state lives in the URL: q, cause, contributing, severity, service, tag, year, status, trigger,
- * detection, actions and sort; a repeated parameter is OR within its facet, different parameters are AND.
+ * filters. The facets are the metadata index's `filters` (this script names none). The state lives in the URL:
+ * q, one parameter per facet, and sort; a repeated parameter is OR within its facet, different ones are AND.
  *
  * Plain script, no build step; needs pmkb-search.js (window.pmkbSearch), which every page loads before it.
  */
@@ -20,24 +20,12 @@
   if (!S || !app) return;
   var el = S.el;
 
-  // Facets in the order the sidebar shows them. `column`: the metadata column; `list`: the facet whose values
-  // the column indexes; `many`: a list column.
-  var FACETS = [
-    { name: "severity", title: "Severity", column: "severity", list: "severity" },
-    { name: "cause", title: "Primary cause", column: "cause", list: "cause" },
-    { name: "contributing", title: "Contributing cause", column: "contributing", list: "cause", many: true },
-    { name: "service", title: "Service", column: "service", list: "service", many: true, free: true },
-    { name: "tag", title: "Tag", column: "tag", list: "tag", many: true, free: true },
-    { name: "year", title: "Year", column: "year", list: "year", year: true },
-    { name: "status", title: "Status", column: "status", list: "status" },
-    { name: "actions", title: "Action items", actions: true },
-    { name: "trigger", title: "Trigger", column: "trigger", list: "trigger" },
-    { name: "detection", title: "Detection", column: "detection", list: "detection" },
-  ];
+  // Facets in the order the sidebar shows them, from the metadata index's `filters`: {name, title, values (the
+  // value list its column indexes), many (a list column), free, kind (values | year | count), ranked, sort,
+  // query, result}.
+  var FACETS = [];
   var FACET = {};
-  FACETS.forEach(function (f) { FACET[f.name] = f; });
-  var ACTIONS = [["open", "Has open action items"], ["overdue", "Has overdue action items"]];
-  var SORTS = [["relevance", "Relevance"], ["newest", "Newest first"], ["oldest", "Oldest first"], ["severity", "Most severe first"]];
+  var SORTS = [["relevance", "Relevance"], ["newest", "Newest first"], ["oldest", "Oldest first"]];
   var PAGE = 50;
   var EAGER = 12; // rows of a page whose details are fetched at once (about a screen); the rest as they scroll in
   var COLLAPSED = 8;
@@ -84,11 +72,16 @@
   });
   app.classList.add("pmkb-explorer--ready");
 
-  SORTS.forEach(function (s) {
-    var option = el("option", null, s[1]);
-    option.value = s[0];
-    sortSelect.append(option);
-  });
+  function addSorts() {
+    FACETS.forEach(function (f) {
+      if (f.sort) SORTS.push([f.name, f.sort]);
+    });
+    SORTS.forEach(function (s) {
+      var option = el("option", null, s[1]);
+      option.value = s[0];
+      sortSelect.append(option);
+    });
+  }
 
   // -- state <-> URL -------------------------------------------------------------------------------------------
 
@@ -125,7 +118,7 @@
     var f = FACET[name];
     value = String(value).trim();
     if (!value) return null;
-    if (f.year) {
+    if (f.kind === "year") {
       var m = /^(\d{4})?(\.\.)?(\d{4})?$/.exec(value) || [];
       var cmp = /^(>=|<=|>|<)(\d{4})$/.exec(value);
       if (cmp) {
@@ -136,12 +129,7 @@
       notes.push("year \u201c" + value + "\u201d is not a year (2019), a range (2019..2021) or a bound (>=2020)");
       return null;
     }
-    if (f.actions) {
-      if (value === "open" || value === "overdue") return value;
-      notes.push("actions \u201c" + value + "\u201d is not one of open, overdue");
-      return null;
-    }
-    var values = data ? data.facets[f.list].map(function (v) { return v[0]; }) : null;
+    var values = data ? data.facets[f.values].map(function (v) { return v[0]; }) : null;
     if (!values) return value;
     for (var i = 0; i < values.length; i++) {
       if (values[i].toLowerCase() === value.toLowerCase()) return values[i];
@@ -158,7 +146,7 @@
 
   /* Turn the field terms of state.q into filters; leave the free text (and a term still being typed). */
   function absorbFields(all) {
-    var parsed = S.parseQuery(state.q);
+    var parsed = S.parseQuery(state.q, FACETS.filter(function (f) { return f.query; }).map(function (f) { return f.name; }));
     var kept = [];
     parsed.fields.forEach(function (term) {
       if (!term.complete && !all) {
@@ -184,8 +172,8 @@
   function expand(term) {
     var f = FACET[term.field];
     var value = term.value;
-    if (!data || !f.list || f.year) return [value];
-    var values = data.facets[f.list].map(function (v) { return v[0]; });
+    if (!data || f.kind === "year") return [value];
+    var values = data.facets[f.values].map(function (v) { return v[0]; });
     var range = /^([^.]+)\.\.([^.]+)$/.exec(value);
     if (range) {
       var lower = values.map(function (v) { return v.toLowerCase(); });
@@ -224,6 +212,8 @@
   }
 
   function decode() {
+    FACETS = data.filters;
+    FACETS.forEach(function (f) { FACET[f.name] = f; });
     count = data.rows;
     positions = {};
     Object.keys(data.columns).forEach(function (name) {
@@ -241,7 +231,7 @@
 
   /* Row r's positions in facet f's value list (facet columns hold position + 1; 0 is none). */
   function positionsOf(r, f) {
-    var column = columns[f.column];
+    var column = columns[f.name];
     if (!f.many) return column[r] ? [column[r] - 1] : [];
     var out = [];
     for (var i = column.offsets[r]; i < column.offsets[r + 1]; i++) out.push(column.values[i] - 1);
@@ -256,12 +246,12 @@
 
   /* Facet f's selected values as a test on a row: for a listed facet, which value positions pass. */
   function selection(f, values) {
-    if (f.actions) {
-      return { actions: values };
+    if (f.kind === "count") {
+      return { counts: values.map(function (v) { return columns[v]; }) };
     }
-    var wanted = new Uint8Array(data.facets[f.list].length);
-    data.facets[f.list].forEach(function (v, i) {
-      wanted[i] = f.year
+    var wanted = new Uint8Array(data.facets[f.values].length);
+    data.facets[f.values].forEach(function (v, i) {
+      wanted[i] = f.kind === "year"
         ? values.some(function (value) { return yearMatches(+v[0], value); }) ? 1 : 0
         : values.indexOf(v[0]) >= 0 ? 1 : 0;
     });
@@ -269,10 +259,10 @@
   }
 
   function passes(r, f, test) {
-    if (f.actions) {
-      return test.actions.some(function (v) { return v === "open" ? columns.open[r] > 0 : columns.overdue[r] > 0; });
+    if (f.kind === "count") {
+      return test.counts.some(function (column) { return column[r] > 0; });
     }
-    var column = columns[f.column];
+    var column = columns[f.name];
     if (!f.many) return column[r] > 0 && test.wanted[column[r] - 1] === 1;
     for (var i = column.offsets[r]; i < column.offsets[r + 1]; i++) {
       if (test.wanted[column.values[i] - 1] === 1) return true;
@@ -282,13 +272,13 @@
 
   /* The rows that match, and for each facet the count of each value among the rows that match every other
    * facet (the number a click on that value would give, OR-ing within the facet). Counts are by value
-   * position (actions: [open, overdue]). */
+   * position (a count facet: of its values, the rows whose count is above 0). */
   function evaluate() {
     var active = FACETS.filter(function (f) { return (state.filters[f.name] || []).length; });
     var tests = active.map(function (f) { return selection(f, state.filters[f.name]); });
     var counts = {};
     FACETS.forEach(function (f) {
-      counts[f.name] = new Int32Array(f.actions ? 2 : data.facets[f.list].length);
+      counts[f.name] = new Int32Array(data.facets[f.values].length);
     });
     var matched = [];
     for (var r = 0; r < count; r++) {
@@ -307,12 +297,13 @@
         var f = FACETS[k];
         if (failed && failed !== f) continue;
         var tally = counts[f.name];
-        if (f.actions) {
-          if (columns.open[r] > 0) tally[0]++;
-          if (columns.overdue[r] > 0) tally[1]++;
+        if (f.kind === "count") {
+          data.facets[f.values].forEach(function (v, i) {
+            if (columns[v[0]][r] > 0) tally[i]++;
+          });
           continue;
         }
-        var column = columns[f.column];
+        var column = columns[f.name];
         if (!f.many) {
           if (column[r]) tally[column[r] - 1]++;
           continue;
@@ -326,10 +317,10 @@
   var positions = {}; // facet list -> Map(slug -> position)
 
   function positionOf(f, value) {
-    if (!positions[f.list]) {
-      positions[f.list] = new Map(data.facets[f.list].map(function (v, i) { return [v[0], i]; }));
+    if (!positions[f.values]) {
+      positions[f.values] = new Map(data.facets[f.values].map(function (v, i) { return [v[0], i]; }));
     }
-    var at = positions[f.list].get(value);
+    var at = positions[f.values].get(value);
     return at === undefined ? -1 : at;
   }
 
@@ -342,9 +333,9 @@
   function sortRows(matched) {
     var sort = effectiveSort();
     if (sort === "oldest") return matched.reverse();
-    if (sort === "severity") {
-      var severity = columns.severity;
-      return matched.sort(function (a, b) { return (severity[a] || 1e9) - (severity[b] || 1e9) || a - b; });
+    if (FACET[sort] && FACET[sort].sort) {
+      var ranked = columns[sort];
+      return matched.sort(function (a, b) { return (ranked[a] || 1e9) - (ranked[b] || 1e9) || a - b; });
     }
     if (sort === "relevance" && textHits) {
       return matched.sort(function (a, b) { return textHits.scores.get(b) - textHits.scores.get(a) || a - b; });
@@ -426,16 +417,14 @@
   // -- rendering -----------------------------------------------------------------------------------------------
 
   function label(f, value) {
-    if (f.year) return value.indexOf("..") >= 0 ? value.replace("..", "\u2013") : value;
-    if (f.actions) return ACTIONS.filter(function (a) { return a[0] === value; })[0][1];
+    if (f.kind === "year") return value.indexOf("..") >= 0 ? value.replace("..", "\u2013") : value;
     var at = positionOf(f, value);
-    return at < 0 ? value : data.facets[f.list][at][1];
+    return at < 0 ? value : data.facets[f.values][at][1];
   }
 
   /* Facet f's values in the order the sidebar lists them, each as {value, n: its count}. */
   function facetValues(f, counts) {
-    if (f.actions) return ACTIONS.map(function (a, i) { return { value: a[0], n: counts[i] }; });
-    var values = data.facets[f.list].map(function (v, i) { return { value: v[0], n: counts[i] }; });
+    var values = data.facets[f.values].map(function (v, i) { return { value: v[0], n: counts[i] }; });
     if (f.free) values.sort(function (a, b) { return b.n - a.n || (a.value < b.value ? -1 : 1); });
     return values;
   }
@@ -471,7 +460,7 @@
         });
         var text = el("label", null);
         text.htmlFor = box.id;
-        if (f.name === "severity") text.append(S.severityChip(value), " ", el("span", null, label(f, value)));
+        if (f.ranked) text.append(S.severityChip(value), " ", el("span", null, label(f, value)));
         else text.append(el("span", null, label(f, value)));
         text.append(" ", el("span", "pmkb-count", n));
         item.append(box, text);
@@ -525,17 +514,23 @@
     item.append(link);
     var facts = el("div", "pmkb-result__facts");
     var time = el("time", "pmkb-result__date");
-    var severity = data.facets.severity[columns.severity[r] - 1];
-    var cause = data.facets.cause[columns.cause[r] - 1];
     facts.append(time);
-    if (severity) facts.append(" ", S.severityChip(severity[0]));
-    if (cause) facts.append(" ", el("span", "pmkb-result__cause", cause[1]));
-    var services = positionsOf(r, FACET.service).map(function (i) { return data.facets.service[i][1]; });
-    if (services.length) facts.append(" ", el("span", "pmkb-result__services", services.join(", ")));
-    var status = data.facets.status[columns.status[r] - 1];
-    if (status && status[0] !== "published") facts.append(" ", el("span", "pmkb-badge pmkb-badge--" + status[0], status[1]));
-    if (columns.overdue[r]) facts.append(" ", el("span", "pmkb-result__overdue", columns.overdue[r] + " overdue"));
-    else if (columns.open[r]) facts.append(" ", el("span", "pmkb-result__open", columns.open[r] + " open"));
+    FACETS.forEach(function (f) {
+      if (!f.result) return;
+      if (f.result === "count") {
+        // The most pressing count above 0 (the facet's values are listed least pressing first: open, overdue).
+        var shownValue = data.facets[f.values].filter(function (v) { return columns[v[0]][r] > 0; }).pop();
+        if (shownValue) facts.append(" ", el("span", "pmkb-result__" + shownValue[0], columns[shownValue[0]][r] + " " + shownValue[0]));
+        return;
+      }
+      var values = positionsOf(r, f).map(function (i) { return data.facets[f.values][i]; });
+      if (!values.length) return;
+      if (f.result === "chip") facts.append(" ", S.severityChip(values[0][0]));
+      else if (f.result === "text") facts.append(" ", el("span", "pmkb-result__" + f.name, values[0][1]));
+      else if (f.result === "list") facts.append(" ", el("span", "pmkb-result__" + f.name, values.map(function (v) { return v[1]; }).join(", ")));
+      // A badge only where the value is not the usual one (the facet's first): "in review", not "published".
+      else if (f.result === "badge" && values[0] !== data.facets[f.values][0]) facts.append(" ", el("span", "pmkb-badge pmkb-badge--" + values[0][0], values[0][1]));
+    });
     item.append(facts);
     item.pmkbFill = function () {
       item.pmkbFill = null;
@@ -688,6 +683,7 @@
     .then(function (json) {
       data = json;
       decode();
+      addSorts();
       notes = [];
       state = readUrl(); // again: values are made canonical against the taxonomy now
       update(false, true, true);

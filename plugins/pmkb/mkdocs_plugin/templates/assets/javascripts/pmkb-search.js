@@ -57,12 +57,14 @@
 
   /* Split a query into free text and field terms.
    *
+   * `filterFields`: the field names that are filters (the explorer's facets; default FILTER_FIELDS).
    * Returns {text, fields: [{field, value, raw, complete}], unknown: [raw]}. `complete` is false for the last
    * term when the query does not end with white space (it may still be being typed). `field:(a OR b)` gives one
    * term per value. Unknown field names are kept in the text (Pagefind searches their value as words) and
    * listed in `unknown`.
    */
-  function parseQuery(query) {
+  function parseQuery(query, filterFields) {
+    var known = filterFields || FILTER_FIELDS;
     var fields = [];
     var words = [];
     var unknown = [];
@@ -74,7 +76,7 @@
       if (match[2] !== undefined) {
         var name = match[2].toLowerCase();
         var raw = match[0].trim();
-        if (FILTER_FIELDS.indexOf(name) < 0 || match[1]) {
+        if (known.indexOf(name) < 0 || match[1]) {
           unknown.push(raw);
           var value = match[3] !== undefined ? match[3] : match[4] !== undefined ? match[4] : match[5];
           if (name === "title" || !match[1]) words.push(value.replace(/\bOR\b/g, " "));
