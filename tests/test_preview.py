@@ -342,3 +342,58 @@ def test_another_plugin_keeps_mkdocs_full_builds(served_kb, tmp_path):
         assert "rendered again" not in server.log()
     finally:
         server.stop()
+
+
+class HeldJobs:
+    """Stands in for a preview thread: keeps the jobs submitted, runs the last one when told."""
+
+    def __init__(self) -> None:
+        self.job = None
+        self.results: list = []
+
+    def submit(self, job) -> None:
+        self.job = job
+
+    def run(self) -> None:
+        job, self.job = self.job, None
+        self.results.append(job())
+
+    def take(self) -> list:
+        results, self.results = self.results, []
+        return results
+
+    def idle(self) -> bool:
+        return self.job is None
+
+    def stop(self) -> None:
+        pass
+
+
+def test_exports_owed_by_a_front_matter_save_survive_a_body_save_that_follows(served_kb, tmp_path):
+    kb = served_kb
+    site = tmp_path / "served"
+    url = "http://127.0.0.1:8000/"
+    config = load_config(str(kb.config), site_dir=str(site))
+    config.site_url = url
+    config.plugins.on_startup(command="serve", dirty=False)
+    try:
+        build(config, serve_url=url)
+        preview = config.plugins["pmkb"].preview
+        held = HeldJobs()
+        preview.values.stop()
+        preview.values = held
+        first = path_of(kb, "2024-05-02-incident-1")
+        first.write_text(first.read_text().replace("title: Incident number 1", "title: Owed to the exports"))
+        touch = first.stat()
+        assert preview.rebuild()  # the title: pages now, exports on the thread (held)
+        first.write_text(first.read_text() + "\nA body line.\n")
+        os.utime(first, ns=(touch.st_atime_ns, touch.st_mtime_ns + 1_000_000_000))
+        assert preview.rebuild()  # a body save replaces the waiting job before it ran
+        held.run()
+        assert preview.rebuild()  # the thread's result is written
+        assert b"Owed to the exports" in (site / "postmortems.json").read_bytes()
+        clean = clean_build(kb.root, url, tmp_path / "clean")
+        for name in ("postmortems.json", "feed.xml", "search/incidents.json"):
+            assert (site / name).read_bytes() == (clean / name).read_bytes(), name
+    finally:
+        config.plugins.on_shutdown()
