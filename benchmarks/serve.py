@@ -199,7 +199,7 @@ def measure(sizes: list[int], rounds: int, keep: Path | None) -> list[str]:
                 ours = statistics.median(times[(kind, "pmkb")])
                 theirs = statistics.median(times[(kind, "Material")])
                 lines.append(
-                    f"| {size:,} | {kind} | {ours:.2f} s | {theirs:.2f} s | {ours / theirs:.2f}x | "
+                    f"| {size:,} | {kind} | {ours:.2f} s | {theirs:.2f} s | {ours / theirs:.3f}x | "
                     f"{len(times[(kind, 'pmkb')])} | {load[0]:.1f} |"
                 )
         finally:
