@@ -131,13 +131,16 @@ class Worker:
         self._results: list[object] = []
         self._stopped = False
         self._busy = False
+        # Started by the first job: a process with a thread of its own never forks (pmkb.runtime.forking), and
+        # the first build of `mkdocs serve` forks its parsing and late work.
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
 
     def submit(self, job: Callable[[], object]) -> None:
         with self._condition:
             self._job = job
             self._condition.notify_all()
+        if not self._thread.is_alive():
+            self._thread.start()
 
     def take(self) -> list[object]:
         with self._condition:
