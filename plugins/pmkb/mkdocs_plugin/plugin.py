@@ -59,7 +59,7 @@ from pmkb.site.pages import (
     export_names,
     site_charts,
 )
-from pmkb.site.views import TocEntry
+from pmkb.site.views import PostmortemView, TocEntry
 
 log = get_plugin_logger(__name__)
 
@@ -216,18 +216,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
             pages_per_index=self.config.search_index_pages,
         )
+        views: dict[tuple, PostmortemView] | None = {} if self.preview is not None else None  # kept for saves
         self.site = build_site(
             catalog,
             include_drafts=self.config.drafts,
             directory_urls=config.use_directory_urls,
             content_folder=self.display_prefix.rstrip("/") or Path(config.docs_dir).name,
             charts=charts,
+            views=views,
         )
         _place_postmortems(files, refs, self.site, page_dirs)
         own_pages = self._add_generated_files(files, catalog, config)
         if self.preview is not None:
             exports = export_names(catalog, include_drafts=self.config.drafts)
-            self.preview.built = Built(config, files, refs, pages, extra, page_dirs, catalog, own_pages, exports)
+            self.preview.built = Built(
+                config, files, refs, pages, extra, page_dirs, catalog, own_pages, exports, views=views or {}
+            )
         if config.nav is None:
             config.nav = self._default_nav(files, page_dirs)
         return files

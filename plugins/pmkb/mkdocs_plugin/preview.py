@@ -118,6 +118,7 @@ class Built:
     env: Any = None
     similar: SimilarLists = field(default_factory=dict)
     stamps: dict[str, Stamp] | None = None  # set once the build is written: what it was made from
+    views: dict[tuple, Any] = field(default_factory=dict)  # postmortem views by what each is made from
 
 
 class Worker:
@@ -400,6 +401,7 @@ class Preview:
             directory_urls=built.config.use_directory_urls,
             content_folder=plugin.display_prefix.rstrip("/") or Path(built.config.docs_dir).name,
             charts=charts,
+            views=built.views,
         )
         for generated, own in built.own_pages.items():
             site.serve_from(generated, own)
