@@ -180,7 +180,12 @@ class BrowserSearch:
         shutil.rmtree(old, ignore_errors=True)
         if served.exists():
             os.replace(served, old)
-        os.replace(reindexed.folder, served)
+        try:
+            os.replace(reindexed.folder, served)
+        except OSError:
+            if old.exists():  # the site keeps the index it had
+                os.replace(old, served)
+            raise
         shutil.rmtree(old, ignore_errors=True)
         extra = [f"{PAGEFIND_FOLDER.rstrip('/')}/{part}" for part in reindexed.extra_folders]
         _write(site_dir, PAGEFIND_PARTS, pagefind_parts(extra))
