@@ -1,5 +1,5 @@
 """Charts as vl-convert draws them (pmkb.site.charts through the real chart engine): count axes tick whole numbers
-only, and no chart is drawn wider than a phone's content column, so none is scaled down there (issue 16)."""
+only, and no chart is drawn wider than a phone's content column, so none is scaled down there."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from pmkb.core.model import ActionItem
 from pmkb.core.taxonomy import load_taxonomy
-from pmkb.site.charts import Chart, bars, binned, home_charts, render_svgs, stacked_quarters, trend_charts
+from pmkb.runtime.chart_jobs import render_svgs
+from pmkb.site.charts import Chart, bars, binned, drawings, home_charts, stacked_quarters, trend_charts
 from pmkb.site.insights import AGE_BINS, DURATION_BINS, Count, home_insights, trend
 from test_insights import TODAY, pm
 
@@ -76,7 +77,7 @@ LARGEST = (1, 2, 3, 4, 5, 7, 13, 50, 1234)
 
 @pytest.fixture(scope="module")
 def drawn_counts() -> dict[str, str]:
-    return render_svgs([chart for largest in LARGEST for chart in count_charts(largest)])
+    return render_svgs(drawings(chart for largest in LARGEST for chart in count_charts(largest)))
 
 
 @pytest.mark.parametrize("largest", LARGEST)
@@ -121,7 +122,7 @@ def test_no_chart_is_drawn_wider_than_a_phones_column(taxonomy):
     ]
     durations = next(c for c in charts if c.key == "home-durations")
     assert len(durations.panels) == 2  # detect and resolve: side by side where they fit, else one under the other
-    svgs = render_svgs(charts)
+    svgs = render_svgs(drawings(charts))
     drawn = [panel for chart in charts for panel in chart.drawn()]
     assert set(svgs) == {panel.key for panel in drawn}
     for panel in drawn:

@@ -15,14 +15,17 @@ from pmkb import __version__
 from pmkb.cli.project import ProjectError
 from pmkb.core.text import escaped
 from pmkb.core.today import TodayError
+from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.runtime.speedups import SpeedupsError
 
 COMMANDS = {
+    "init": "write a new knowledge-base repository: mkdocs.yml, content, CI workflow, pre-commit hook",
     "lint": "validate postmortems (all of them, or the given files and folders)",
     "new": "write a new draft postmortem from the template and print its path",
     "search": "search past incidents (full text and fields such as cause:, service:, year:)",
     "actions": "list open action items across the knowledge base",
     "schema": "print the JSON Schema of the front matter",
+    "taxonomy": "print the taxonomy in force (severities, causes, triggers, detection) as YAML",
     "import": "turn existing incident reports (HTML, Markdown, text, e-mail) into draft postmortems",
 }
 
@@ -54,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
+        value_limit()
         return args.run(args)
-    except (ProjectError, TodayError, SpeedupsError) as error:
+    except (ProjectError, TodayError, SpeedupsError, ValueLimitError) as error:
         print(f"pmkb {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -15,9 +15,11 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from pmkb.core.diagnostics import Diagnostic, Level, has_errors, sort_diagnostics
+from pmkb.core.fields import POSTMORTEM
 from pmkb.core.files import (
     INDEX_STEMS,
     collisions,
+    dest_path,
     dropped_in_folder,
     is_markdown,
     miscased_markdown,
@@ -61,7 +63,11 @@ def is_postmortem(src_uri: str, page_dirs: tuple[str, ...] = DEFAULT_PAGE_DIRS) 
     name_stem = stem(name)
     if not is_markdown(name) or name_stem == name or name_stem in INDEX_STEMS:  # '.md' alone has no stem
         return False
-    return not any(src_uri == d or src_uri.startswith(d + "/") for d in page_dirs)
+    return not _in_page_dirs(src_uri, page_dirs)
+
+
+def _in_page_dirs(src_uri: str, page_dirs: tuple[str, ...]) -> bool:
+    return any(src_uri == d or src_uri.startswith(d + "/") for d in page_dirs)
 
 
 # Where pmkb writes generated pages and exports: a postmortem there would be silently replaced or would collide.
@@ -130,12 +136,49 @@ def special_file_problem(entry: os.DirEntry) -> str | None:
     return f"file is {kind}: pmkb and MkDocs read only regular files"
 
 
-def reserved_problem(src_uri: str) -> str | None:
+def reserved_problem(src_uri: str, directory_urls: bool = True) -> str | None:
     parts = PurePosixPath(src_uri).parts
     top = parts[0] if len(parts) > 1 else PurePosixPath(src_uri).stem
     if top in RESERVED_NAMES:
         return f"'{top}' is where pmkb writes its generated pages; move or rename this postmortem"
+    if dest_path(src_uri, directory_urls) == NOT_FOUND_PAGE:
+        return (
+            f"this postmortem would be written to {NOT_FOUND_PAGE} (use_directory_urls: false) and replace the "
+            "site's page for unknown addresses; rename it"
+        )
     return None
+
+
+NOT_FOUND_PAGE = "404.html"  # the theme's page for unknown addresses, which web servers serve by that name
+# Keys MkDocs or Material read on any page: on an index page they say nothing about a postmortem.
+PAGE_KEYS = frozenset({"title", "date", "status", "tags", "authors", "description"})
+POSTMORTEM_ONLY_KEYS = frozenset(spec.name for spec in POSTMORTEM.fields) - PAGE_KEYS
+
+
+def index_page_problem(ref: SourceRef) -> Diagnostic | None:
+    """An index page (`README.md`, `index.md`) whose front matter is a postmortem's: MkDocs builds it as its
+    folder's page, so pmkb never checks it; the author should hear so, at its first key."""
+    try:
+        raw = read_regular_file(ref.abs_path)
+    except OSError:
+        return None
+    if not raw.startswith((b"---", b"\xef\xbb\xbf---")):
+        return None
+    _, loaded, _ = read_front_matter(raw, ref.display_path)
+    if loaded is None or not isinstance(loaded.value, dict) or not loaded.value:
+        return None
+    keys = [key for key in loaded.value if isinstance(key, str)]
+    found = [key for key in keys if key in POSTMORTEM_ONLY_KEYS]
+    if not found:
+        return None
+    position = loaded.key_position(keys[0]) or loaded.position_of("")
+    name = ref.src_uri.rpartition("/")[2]
+    message = (
+        f"{name} is its folder's index page, not a postmortem: its front matter ({', '.join(found[:3])}"
+        f"{', ...' if len(found) > 3 else ''}) is not checked; give the file a postmortem's name (YYYY-MM-DD-slug.md) "
+        "to make it one"
+    )
+    return Diagnostic.at(ref.display_path, position, Level.WARNING, keys[0], message)
 
 
 def discover(
@@ -390,9 +433,14 @@ def build_catalog(
             )
 
     for ref in postmortem_refs:
-        problem = reserved_problem(ref.src_uri)
+        problem = reserved_problem(ref.src_uri, directory_urls)
         if problem:
             diagnostics.append(Diagnostic(ref.display_path, 1, 1, Level.ERROR, "id", problem))
+    for ref in refs:
+        if stem(ref.src_uri) in INDEX_STEMS and not _in_page_dirs(ref.src_uri, page_dirs):
+            index_problem = index_page_problem(ref)
+            if index_problem is not None:
+                diagnostics.append(index_problem)
 
     diagnostics.extend(_collisions(postmortem_refs, pages - dropped - unbuilt, page_dirs, directory_urls))
 

@@ -13,6 +13,7 @@ error, goes through the event composer, so both paths give the same values, posi
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,7 +34,35 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
 
 MAX_DEPTH = 32
-MAX_NODES = 20_000  # after alias expansion: bounds the work an alias bomb can cause
+# The most values one file's front matter may hold, aliases expanded: it bounds the work a file can cause (YAML
+# aliases can expand a few lines into millions of values). A file of thousands of action items may need more:
+# VALUES_VARIABLE raises it.
+MAX_NODES = 20_000
+VALUES_VARIABLE = "PMKB_FRONT_MATTER_VALUES"
+
+
+class ValueLimitError(ValueError):
+    """VALUES_VARIABLE is set to something other than a positive whole number."""
+
+
+def value_limit() -> int:
+    """The limit in force: VALUES_VARIABLE if set, else MAX_NODES. Raises ValueLimitError for a bad setting
+    (the command line and the plugin check it before anything is parsed)."""
+    raw = os.environ.get(VALUES_VARIABLE, "").strip().replace("_", "")
+    if not raw:
+        return MAX_NODES
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueLimitError(f"{VALUES_VARIABLE} must be a whole number of values, such as 100000, not {raw!r}")
+    return int(raw)
+
+
+def _value_limit() -> int:
+    try:
+        return value_limit()
+    except ValueLimitError:
+        return MAX_NODES  # said once by the caller that checked it
+
+
 MAX_KEY_LENGTH = 1024  # YAML's own limit for plain keys; `? key` syntax would otherwise allow any length
 
 _STD = "tag:yaml.org,2002:"
@@ -116,6 +145,13 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
 
 
+def too_many_values(limit: int) -> str:
+    return (
+        f"front matter holds more than {limit:,} values (keys, list items and values, counting each alias as what "
+        f"it repeats), the most pmkb reads in one file; set {VALUES_VARIABLE} to a larger number to raise it"
+    )
+
+
 class _Composer:
     def __init__(self, first_line: int, text: str = ""):
         self.first_line = first_line
@@ -128,6 +164,7 @@ class _Composer:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[object, int]] = {}
         self.nodes = 0
+        self.limit = _value_limit()
         self.documents = 0
         self.finished = False
 
@@ -150,12 +187,8 @@ class _Composer:
 
     def count(self, nodes: int, mark: _Mark | None) -> None:
         self.nodes += nodes
-        if self.nodes > MAX_NODES:
-            raise _Abort(
-                self.position(mark),
-                self.current_path(),
-                f"front matter expands to more than {MAX_NODES} values (an alias bomb?)",
-            )
+        if self.nodes > self.limit:
+            raise _Abort(self.position(mark), self.current_path(), too_many_values(self.limit))
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
@@ -384,7 +417,7 @@ class _PlainConverter:
     def __init__(self, result: LoadedYaml, first_line: int):
         self.values, self.keys = result.value_positions, result.key_positions
         self.first_line = first_line
-        self.budget = MAX_NODES
+        self.budget = _value_limit()
 
     def convert(self, node: yaml.Node, path: str, depth: int) -> object:
         self.budget -= 1

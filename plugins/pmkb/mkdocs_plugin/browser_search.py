@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmkb.core.catalog import Catalog
-from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, part_sizes
+from pmkb.runtime.pagefind import IndexStats, PagefindError, SplitIndexer, os_error_text, part_sizes
 from pmkb.site.explorer import (
     PAGEFIND_FOLDER,
     PAGEFIND_IDS,
@@ -201,8 +201,11 @@ class BrowserSearch:
 
 def _write(site_dir: str, name: str, text: str) -> None:
     target = Path(site_dir, name)
-    os.makedirs(target.parent, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        os.makedirs(target.parent, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise PagefindError(f"cannot write {name}: {os_error_text(error, target)}") from None
 
 
 __all__ = ["BrowserSearch", "PagefindError"]

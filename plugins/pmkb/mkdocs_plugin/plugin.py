@@ -33,6 +33,7 @@ from pmkb.core.catalog import (
     is_postmortem,
     reserved_problem,
 )
+from pmkb.core.custom_fields import with_custom_fields
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.core.files import dest_path, dropped_in_folder, stem
 from pmkb.core.options import Options, normalize_page_dirs
@@ -40,14 +41,17 @@ from pmkb.core.source import read_body
 from pmkb.core.taxonomy import load_taxonomy
 from pmkb.core.text import escaped
 from pmkb.core.today import TodayError, today_from_environment
+from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
 from pmkb.mkdocs_plugin.preview import Built, Preview
+from pmkb.mkdocs_plugin.sections import split_after_section
+from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
-from pmkb.site.charts import ChartJob, charts_enabled, prune
+from pmkb.site.charts import drawings
 from pmkb.site.late_work import ExportSettings, SimilarFinder, SimilarFound, late_work
 from pmkb.site.pages import (
     FEED_NAME,
@@ -84,6 +88,7 @@ class PostmortemPluginConfig(Config):
 
     enabled = c.Type(bool, default=_DEFAULTS.enabled)
     taxonomy = c.Optional(c.Type((str, dict)))
+    fields = c.Optional(c.Type(dict))
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
@@ -94,7 +99,7 @@ class PostmortemPluginConfig(Config):
 TEMPLATES = Path(__file__).parent / "templates"
 # Browser search on every page: the header box, and what the explorer shares with it (in TEMPLATES/assets/).
 SEARCH_STYLESHEET = "assets/stylesheets/pmkb-search.css"
-SEARCH_SCRIPT = "assets/javascripts/pmkb-search.js"
+SEARCH_SCRIPT = "assets/javascripts/pmkb/search.js"  # an ES module: it imports its neighbours
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -156,13 +161,17 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.preview.build_started(config)
         try:
             speedups()
+            value_limit()
             self.today = today_from_environment()
-        except (SpeedupsError, TodayError) as error:
+        except (SpeedupsError, TodayError, ValueLimitError) as error:
             raise PluginError(f"pmkb: {error}") from None
+        _check_theme_and_search(config)
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
         )
+        taxonomy, field_diagnostics = with_custom_fields(taxonomy, self.config.fields, config.config_file_path)
+        self.taxonomy_diagnostics += field_diagnostics
         if taxonomy_file is not None and str(taxonomy_file) not in config.watch:
             config.watch.append(str(taxonomy_file))  # `mkdocs serve` rebuilds when the taxonomy changes
         if self.checker is None:
@@ -177,7 +186,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if SEARCH_STYLESHEET not in config.extra_css:
             config.extra_css.append(SEARCH_STYLESHEET)
         if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
-            config.extra_javascript.append(SEARCH_SCRIPT)
+            script = c.ExtraScriptValue(SEARCH_SCRIPT)
+            script.type = "module"
+            config.extra_javascript.append(script)
         if not config.site_url:
             # MkDocs then writes a sitemap.xml without a single URL, silently; the feed's links are relative.
             log.info("site_url is not set: sitemap.xml lists no pages and the Atom feed's links are relative")
@@ -268,7 +279,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             if src_uri not in known:
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
-            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri):
+            if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri, config.use_directory_urls):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
         return pages, refs, extra
 
@@ -369,11 +380,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if self.pending_charts is not None:
             # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
             # rest, which the engine draws on the second core while MkDocs converts the Markdown.
-            charts, cache = self.pending_charts
+            charts, cache_dir = self.pending_charts
             self.pending_charts = None
+            cache = ChartCache(cache_dir)
             self.chart_jobs = {
-                "home": ChartJob(charts.home, cache),
-                "values": ChartJob([c for value in charts.by_value.values() for c in value], cache),
+                "home": ChartJob(drawings(charts.home), cache),
+                "values": ChartJob(drawings(c for value in charts.by_value.values() for c in value), cache),
             }
         if not speedups().chrome:
             self.chrome_keys = None
@@ -418,6 +430,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         env.globals["pmkb_svgs"] = self.svgs
+        env.filters["pmkb_split_after_section"] = split_after_section
         if self.preview is not None and self.preview.built is not None:
             self.preview.built.env = env
         return env
@@ -483,7 +496,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
-            extra = [_anchor(entry) for entry in record.toc]
+            # An entry that joins the author's own section (their "Action items") is listed under that heading.
+            authored = {item.id for item in _toc_items(page.toc.items)}
+            extra = [_anchor(entry) for entry in record.toc if not entry.within or entry.within not in authored]
             items = page.toc.items
             target = items[0].children if items and items[0].level == 1 else items
             # The preview renders a page again without converting its Markdown: the headings added last time go.
@@ -524,8 +539,10 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for name in list(self.chart_jobs):
                 self._collect_charts(name)
             jobs = list(self.chart_jobs.values())
-            if jobs[0].cache_dir is not None:
-                prune(jobs[0].cache_dir, set().union(*(job.names for job in jobs)))
+            if jobs[0].cache is not None:
+                jobs[0].cache.prune(set().union(*(job.names for job in jobs)))
+                if jobs[0].cache.notice:  # information: a cache costs time, never a chart or a strict build
+                    log.info(jobs[0].cache.notice)
             self.chart_jobs = {}
         self._remove_export_folder()
         try:
@@ -692,3 +709,32 @@ def _anchor(entry: TocEntry) -> AnchorLink:
     anchor = AnchorLink(entry.title, entry.id, entry.level)
     anchor.children = [_anchor(child) for child in entry.children]
     return anchor
+
+
+MATERIAL_SEARCH = ("material/search", "search")
+
+
+def _check_theme_and_search(config: MkDocsConfig) -> None:
+    """pmkb's pages extend Material's templates (another theme fails deep inside Jinja), and pmkb's search
+    replaces Material's (both would put a box in the header)."""
+    config_name = Path(config.config_file_path or "mkdocs.yml").name
+    theme = config.theme.name
+    if theme != "material":
+        shown = f"theme '{theme}'" if theme else "a theme without a name (custom_dir only)"
+        raise PluginError(
+            f"pmkb needs the Material theme: set `theme: material` (or `theme: {{name: material}}`) in "
+            f"{config_name}; {shown} cannot show pmkb's pages"
+        )
+    configured = [name for name in MATERIAL_SEARCH if name in config.plugins]
+    if configured:
+        log.warning(
+            "Material's search plugin ('%s') is configured beside pmkb, which brings its own search: the header "
+            "shows two search boxes. Remove `search` from plugins in %s",
+            configured[0].removeprefix("material/"),
+            config_name,
+        )
+
+
+def _toc_items(items) -> list:
+    """Every entry of a page's table of contents, nested ones included."""
+    return [entry for item in items for entry in (item, *_toc_items(item.children))]

@@ -39,9 +39,10 @@ from pmkb.core.catalog import Catalog, FileChecker, is_postmortem
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, Reindexed
 from pmkb.mkdocs_plugin.fragments import RenderedFragments
+from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.speedups import speedups
-from pmkb.site.charts import ChartJob, charts_enabled
+from pmkb.site.charts import drawings
 from pmkb.site.late_work import SimilarFinder, SimilarFound, SimilarLists
 from pmkb.site.pages import Site, build_site, export_files, export_names, site_charts
 
@@ -430,7 +431,7 @@ class Preview:
             if charts:
                 cache = Path(built.config.config_file_path or "mkdocs.yml").parent / ".cache" / "pmkb" / "charts"
                 try:
-                    plugin.svgs.update(ChartJob(charts, cache).result())
+                    plugin.svgs.update(ChartJob(drawings(charts), ChartCache(cache)).result())
                 except Exception as error:  # the engine is a separate program: its failure costs the chart only
                     log.warning(f"charts left out: {type(error).__name__}: {error}")
         config, files = built.config, built.files

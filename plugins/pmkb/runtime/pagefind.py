@@ -15,6 +15,7 @@ Nothing here knows MkDocs: the plugin decides which pages are indexed and what e
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import io
 import json
@@ -30,6 +31,9 @@ from pathlib import Path
 FRAGMENT_SIGNATURE = b"pagefind_dcd"  # each fragment file: gzip("pagefind_dcd" + JSON)
 INDEX_FOLDERS = ("fragment", "index", "filter")  # what Pagefind writes below its output folder
 SETTLE_SECONDS = 60.0  # how long Pagefind's files may take to reach the disk after it says they are written
+# Less free space than this while Pagefind's files have stopped changing and are incomplete: its writes failed on
+# a full disk (it answers WriteFiles all the same), so there is nothing to wait for.
+FULL_DISK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -227,10 +231,38 @@ def settle(output: Path, *, poll: float = 0.02) -> None:
         sizes = _sizes(output)
         if sizes is not None and sizes == previous and all(sizes.values()) and _entry_complete(output):
             return
-        if time.monotonic() > deadline:
+        full = sizes is not None and sizes == previous and disk_full(output)
+        if full or time.monotonic() > deadline:
+            if full or disk_full(output):
+                raise PagefindError(f"{full_disk(output)}: Pagefind could not write the search index")
             raise PagefindError(f"Pagefind left an incomplete index in {output}")
         previous = sizes
         time.sleep(poll)
+
+
+def free_bytes(path: Path) -> int | None:
+    """Space left to this user on the disk holding `path` (None: unknown)."""
+    try:
+        stats = os.statvfs(path)
+    except (OSError, AttributeError):
+        return None
+    return (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize
+
+
+def disk_full(path: Path) -> bool:
+    free = free_bytes(path)
+    return free is not None and free < FULL_DISK_BYTES
+
+
+def full_disk(path: Path) -> str:
+    return f"no space left on the disk holding {path}"
+
+
+def os_error_text(error: OSError, path: Path) -> str:
+    """One line for a failed write of `path`: a full disk (or quota) named as such, else the system's words."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return full_disk(path.parent)
+    return error.strerror or str(error)
 
 
 def _sizes(output: Path) -> dict[Path, int] | None:

@@ -1,11 +1,9 @@
-"""Charts: Vega-Lite specs of the insights, and the one seam that turns them into static SVG.
+"""Charts: Vega-Lite specs of the insights, and how their SVG is themed for inlining.
 
 `Chart` values (a spec, a caption and a data table) are plain data built with the pages; nothing here imports a
-chart library. `ChartJob`, which the plugin starts before MkDocs converts the Markdown and waits for at the first
-page that shows a chart, hands the specs not cached yet to a process of their own (pmkb.runtime.chart_engine) on
-the second core: Vega-Lite through vl-convert, so no script runs in the browser and nothing comes from a CDN.
-SVGs are cached on disk by the spec's hash. Charts can be switched off (`charts: false` in the plugin's options,
-or `PMKB_CHARTS=0`): pages then show each chart's caption and table alone.
+chart library. `drawings` hands them to pmkb.runtime.chart_jobs, which draws them into static SVG (Vega-Lite
+through vl-convert, in a process of its own: no script runs in the browser and nothing comes from a CDN), caches
+them, and knows the switch that turns charts off.
 
 Light and dark: the specs colour axes, labels and grid lines with sentinel colours that `themed` rewrites to
 `currentColor`, so an inline chart takes the text colour of Material's palette (default or slate) from CSS. Data
@@ -14,15 +12,12 @@ colours are mid-tones that read on both backgrounds; severities use the same col
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from functools import partial
 
-from pmkb.runtime.chart_engine import EngineRun
+from pmkb.runtime.chart_jobs import Drawing
 from pmkb.site.insights import (
     AGE_BINS,
     DURATION_BINS,
@@ -36,7 +31,6 @@ from pmkb.site.insights import (
 )
 
 CACHE_FORMAT = "1"  # bump when `themed` or the spec defaults change: cached SVGs are then rendered again
-ENV_SWITCH = "PMKB_CHARTS"
 
 # Sentinels: no chart uses these colours for data, so `themed` can find them.
 TEXT, DOMAIN, GRID = "#010101", "#020202", "#030303"
@@ -53,20 +47,6 @@ WIDTH, HEIGHT = 300, 150
 # A chart drawn at most about 360 px wide is not scaled down in the content column of a 400 px wide phone.
 PANEL_WIDTH, PANEL_LABELS = 200, 120  # a panel's plot, and the most its labels on the left may take
 BARS_WIDTH = 200  # overdue items by owner: owners' names on the left take up to PANEL_LABELS
-
-
-def _engine_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("vl-convert-python")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-# Part of every cache key: another vl-convert may draw differently. Read when this module is imported, not during
-# a build: importlib.metadata leaves garbage in reference cycles, which on_files' frozen collector would keep.
-ENGINE_VERSION = _engine_version()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +72,6 @@ class Chart:
     def drawn(self) -> tuple[Chart, ...]:
         """What is drawn for this figure: its panels, or itself."""
         return self.panels or (self,)
-
-
-def charts_enabled(option: bool = True) -> bool:
-    return option and os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 # -- specs -----------------------------------------------------------------------------------------------------
@@ -427,8 +403,12 @@ def home_charts(insights: HomeInsights, severity_slugs: Sequence[str]) -> tuple[
                 "Overdue action items by owner",
                 insights.overdue_by_owner,
                 "Overdue items",
-                f"The {len(insights.overdue_by_owner)} owners with the most overdue items; most: {worst.period} "
-                f"({worst.count}).",
+                (
+                    f"The {len(insights.overdue_by_owner)} owners with the most overdue items; most: {worst.period} "
+                    if len(insights.overdue_by_owner) > 1
+                    else "One owner has overdue items: "
+                )
+                + f"{worst.period} ({worst.count}).",
                 SEVERITY_COLOURS[0],
             )
         )
@@ -511,7 +491,7 @@ def trend_charts(key: str, name: str, trend: Trend) -> tuple[Chart, ...]:
     return _with_data((trend_chart, durations))
 
 
-# -- rendering: the seam -----------------------------------------------------------------------------------------
+# -- theming and drawing ---------------------------------------------------------------------------------------
 
 _SENTINELS = (
     (re.compile(rf'(fill|stroke)="{TEXT}"'), r'\1="currentColor"'),
@@ -541,80 +521,12 @@ def _attribute(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cache_key(chart: Chart, version: str) -> str:
-    payload = json.dumps([CACHE_FORMAT, version, chart.key, chart.title, chart.caption, chart.spec], sort_keys=True)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-
-
-class ChartJob:
-    """Inline SVGs of `charts`, by key (a chart in panels: by its panels' keys): read from `cache_dir` where drawn
-    before, the rest drawn by a chart engine process started here (pmkb.runtime.chart_engine) while the build goes
-    on. `result()` waits for it, themes the new SVGs and stores them. Files of charts no longer drawn are left for
-    `prune`.
-    """
-
-    def __init__(self, charts: Iterable[Chart], cache_dir: Path | None = None) -> None:
-        version = ENGINE_VERSION
-        self.cache_dir = cache_dir
-        self.svgs: dict[str, str] = {}
-        self.names: set[str] = set()  # cache file names of these charts
-        self.missing: list[tuple[Chart, Path | None]] = []
-        for chart in (drawn for figure in charts for drawn in figure.drawn()):
-            name = _cache_key(chart, version) + ".svg"
-            self.names.add(name)
-            cached = cache_dir / name if cache_dir is not None else None
-            try:
-                self.svgs[chart.key] = cached.read_text(encoding="utf-8")  # type: ignore[union-attr]
-            except (OSError, AttributeError):
-                self.missing.append((chart, cached))
-        self._run: EngineRun | None = None
-        if self.missing:
-            self._run = EngineRun([dict(chart.spec) for chart, _ in self.missing])
-
-    def result(self) -> dict[str, str]:
-        if self._run is not None:
-            run, self._run = self._run, None
-            for (chart, cached), svg in zip(self.missing, run.svgs(), strict=True):
-                if svg is None:
-                    continue  # not drawable: the page shows the chart's table
-                self.svgs[chart.key] = themed(svg, chart)
-                if cached is not None:
-                    _store(cached, self.svgs[chart.key])
-        return self.svgs
-
-    def stop(self) -> None:
-        if self._run is not None:
-            self._run.stop()
-            self._run = None
-
-
-def prune(cache_dir: Path, keep: set[str]) -> None:
-    """Remove cached SVGs of charts no build draws any more, so the cache holds one build's charts."""
-    if not cache_dir.is_dir():
-        return
-    for path in cache_dir.glob("*.svg"):
-        if path.name not in keep:
-            try:
-                path.unlink()
-            except OSError:
-                pass
-
-
-def render_svgs(charts: Iterable[Chart], cache_dir: Path | None = None) -> dict[str, str]:
-    """Chart key -> inline SVG, now (a `ChartJob` waited for at once), pruning the cache to these charts."""
-    job = ChartJob(charts, cache_dir)
-    result = job.result()
-    if cache_dir is not None:
-        prune(cache_dir, job.names)
-    return result
-
-
-def _store(path: Path, svg: str) -> None:
-    """Write atomically (a concurrent build never reads half a file); a read-only project just goes uncached."""
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(svg, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+def drawings(charts: Iterable[Chart]) -> list[Drawing]:
+    """What to draw for `charts`: one drawing per chart, or per panel of a chart in panels, themed when drawn."""
+    return [
+        Drawing(
+            chart.key, chart.spec, (CACHE_FORMAT, chart.key, chart.title, chart.caption), partial(themed, chart=chart)
+        )
+        for figure in charts
+        for chart in figure.drawn()
+    ]

@@ -19,9 +19,11 @@ from pmkb.site.charts import Chart, home_charts, trend_charts
 from pmkb.site.explorer import (
     EXPLORER_SRC,
     EXPLORER_TITLE,
+    FACET_INDEX,
     INCIDENT_INDEX,
     ExplorerView,
     explorer_view,
+    facet_index,
     incident_index,
     indexed_rows,
     is_indexed,
@@ -118,7 +120,7 @@ def page_record(src_uri: str, title: str, view: PageView, **facts) -> PageRecord
 
 @dataclass(frozen=True)
 class SiteCharts:
-    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (`render_svgs`)."""
+    """Every chart of a build: specs and text alternatives, made with the pages; drawn later (runtime.chart_jobs)."""
 
     home_insights: HomeInsights
     home: tuple[Chart, ...]
@@ -248,8 +250,11 @@ def build_site(
     records = [
         page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False),
         page_record(INCIDENTS_SRC, INCIDENTS_TITLE, _incidents_view(builder, listed), in_nav=True),
-        page_record(ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True),
-        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
+        # Six columns and each item's id#n: the table needs the width of the table of contents more than its two links.
+        page_record(
+            ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True, full_width=True
+        ),
+        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(catalog.taxonomy), in_nav=True, full_width=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
@@ -280,7 +285,8 @@ def build_site(
 
 
 FEED_NAME = "feed.xml"
-EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)  # and the explorer's row chunks
+# And the explorer's row chunks.
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FACET_INDEX, FEED_NAME)
 
 
 def export_names(catalog: Catalog, *, include_drafts: bool = False) -> list[str]:
@@ -305,11 +311,12 @@ def export_files(
     listed = list(catalog.listed(include_drafts))
     url_of = partial(page_url, directory_urls=directory_urls)
     return {
-        "postmortems.json": exports.postmortems_json(listed, url_of),
+        "postmortems.json": exports.postmortems_json(listed, url_of, catalog.taxonomy.value_fields),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
         # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
         # draft.
         INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
+        FACET_INDEX: facet_index(listed, catalog.taxonomy),
         FEED_NAME: exports.atom_feed(
             [p for p in listed if p.status == "published"],
             url_of,

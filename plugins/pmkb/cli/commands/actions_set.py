@@ -2,29 +2,28 @@
 terminal, changing only the characters of those values in the file (pmkb.core.edit).
 
 Bad values are refused before anything is read for writing (exit 2, nothing written); the file is replaced
-atomically, so a reader (mkdocs serve, an editor) sees the old file or the new one, never half of it; the edited file
-is validated and its findings printed.
+atomically, so a reader (mkdocs serve, an editor) sees the old file or the new one, never half of it, and two edits
+of one file at once both land (pmkb.runtime.rewrite); the edited file is validated and its findings printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from pmkb.cli.commands import taxonomy_or_report
 from pmkb.cli.project import find_project
 from pmkb.core.catalog import is_postmortem
 from pmkb.core.diagnostics import format_diagnostics, has_errors
-from pmkb.core.edit import set_item_values
+from pmkb.core.edit import Edit, set_item_values
 from pmkb.core.fields import ACTION_ITEM
 from pmkb.core.model import ACTION_STATUSES
 from pmkb.core.suggest import did_you_mean
 from pmkb.core.validate import item_label
+from pmkb.runtime.rewrite import TEMP_SUFFIX, FileBusy, rewrite_file, temporary_prefix
+from pmkb.runtime.tempfiles import remove_left_behind
 
 EXIT_USAGE = 2
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch
@@ -110,21 +109,32 @@ def run(args: argparse.Namespace) -> int:
     if len(matches) > 1:
         return _fail(f"the id '{postmortem_id}' is used by {len(matches)} files; fix that first (pmkb lint)")
     ref = matches[0]
-    try:
-        raw = ref.abs_path.read_bytes()
-    except OSError as error:
-        return _fail(f"cannot read {ref.display_path}: {error.strerror or error}")
+    folder = ref.abs_path.parent
+    siblings = [temporary_prefix(other.abs_path) for other in refs if other.abs_path.parent == folder]
+    left = remove_left_behind(folder, siblings, TEMP_SUFFIX)
+    if left:
+        print(
+            f"pmkb actions set: removed {len(left)} temporary file(s) a killed pmkb left in {folder}", file=sys.stderr
+        )
     index = int(number) - 1
-    edit = set_item_values(raw, ref.display_path, index, values)
+    edits: list[Edit] = []
+
+    def edited(raw: bytes) -> bytes | None:
+        edits.append(set_item_values(raw, ref.display_path, index, values))
+        return edits[-1].raw if edits[-1].changes else None
+
+    try:
+        rewrite_file(ref.abs_path, edited)
+    except FileBusy as error:
+        return _fail(f"nothing written to {ref.display_path}: {error}; try again")
+    except OSError as error:
+        return _fail(f"cannot change {ref.display_path}: {error.strerror or error}")
+    edit = edits[-1]
     if edit.raw is None:
         return _fail(f"cannot change {ref.display_path}: {edit.problem}")
     if not edit.changes:
         print(f"pmkb actions set: {args.ref} already has these values; nothing to change", file=sys.stderr)
         return 0
-    try:
-        _replace(ref.abs_path, edit.raw)
-    except OSError as error:
-        return _fail(f"cannot write {ref.display_path}: {error.strerror or error}")
     from pmkb.core.catalog import check_bytes
     from pmkb.core.source import read_front_matter
 
@@ -137,19 +147,3 @@ def run(args: argparse.Namespace) -> int:
     if diagnostics:
         print(format_diagnostics(diagnostics, "text"), file=sys.stderr)
     return 1 if has_errors(diagnostics) else 0
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file in the same folder, flushed, then renamed over it."""
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
