@@ -89,6 +89,16 @@ def similar_incidents(
             notes.extend(f"similar incidents: {name} could not be read and was rebuilt" for name in work.damaged)
 
 
+def similar_found(project_root: Path, catalog, limit: int):
+    """`similar_incidents` as a build takes it: the lists, or the one line that says why there are none, and the
+    notes to say once (a damaged cache that was rebuilt), as `pmkb.site.late_work.SimilarFound`'s fields."""
+    notes: list[str] = []
+    try:
+        return similar_incidents(project_root, catalog, limit=limit, notes=notes), None, tuple(notes)
+    except SearchIndexError as error:
+        return {}, str(error), tuple(notes)
+
+
 @dataclass
 class _Source:
     postmortem: Postmortem

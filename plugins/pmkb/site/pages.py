@@ -211,11 +211,14 @@ def build_site(
     directory_urls: bool = True,
     content_folder: str = "postmortems",
     charts: SiteCharts | None = None,
+    views: dict[tuple, PostmortemView] | None = None,
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
     `include_drafts` lists drafts too (plugin option `drafts: true`). Similar incidents are added afterwards
-    (`Site.add_similar`). `charts`: from `site_charts` for the same arguments (made here when not given).
+    (`Site.add_similar`). `charts`: from `site_charts` for the same arguments (made here when not given). `views`:
+    postmortem views kept from an earlier call with the same settings (`mkdocs serve` after a save), by what each
+    is made from; views made here are added to it.
     """
     listed = list(catalog.listed(include_drafts))
     charts = charts if charts is not None else site_charts(catalog, include_drafts=include_drafts)
@@ -231,15 +234,17 @@ def build_site(
     builder = ViewBuilder(catalog.taxonomy, catalog.today, url_of, {p.id for p in listed})
     by_id = catalog.by_id()
     earlier = _earlier_same_cause(listed)
-    postmortem_views = {
-        p.src_uri: builder.postmortem(
-            p,
-            by_id,
-            earlier=earlier.get(p.id, ()),
-            runbook_url=url_of,
-        )
-        for p in catalog.postmortems
-    }
+    postmortem_views: dict[str, PostmortemView] = {}
+    for p in catalog.postmortems:
+        before = earlier.get(p.id, ())
+        # Everything a postmortem's view is made from, for `views`: the same key, the same view.
+        key = (p, tuple((i, by_id.get(i), i in builder.linked_ids) for i in p.related), before)
+        view = views.get(key) if views is not None else None
+        if view is None:
+            view = builder.postmortem(p, by_id, earlier=before, runbook_url=url_of)
+            if views is not None:
+                views[key] = view
+        postmortem_views[p.src_uri] = view
 
     home = _home_view(builder, listed, catalog, charts)
     records = [
