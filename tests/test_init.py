@@ -143,16 +143,39 @@ def test_every_plugin_option_is_described_and_commented_at_its_default(tmp_path)
     text = (tmp_path / "mkdocs.yml").read_text("utf-8")
     commented = {}
     for option in dataclasses.fields(Options):
-        match = re.search(rf"^      # {option.name}: (.*)$", text, re.MULTILINE)
+        match = re.search(rf"^      # {option.name}:(.*)$", text, re.MULTILINE)
         assert match, f"option {option.name} is not in mkdocs.yml"
-        commented[option.name] = yaml.safe_load(match.group(1))
+        commented[option.name] = yaml.safe_load(match.group(1).strip())
         first_words = " ".join(option.metadata["doc"].split()[:4])
         assert first_words in " ".join(text.split()), option.name
     commented.pop("taxonomy")  # a file name to write, not the default
+    assert commented.pop("fields") is None  # an example to copy follows it, not the default
     assert options_from_mapping(commented) == Options()
     config = yaml.safe_load(text)
     assert config["plugins"] == [{"pmkb": None}]  # every option left at its default
     assert config["theme"]["name"] == "material" and config["theme"]["font"] is False
+
+
+def test_the_commented_fields_example_works_once_uncommented(tmp_path):
+    assert run_pmkb("init", cwd=tmp_path).returncode == 0
+    config = tmp_path / "mkdocs.yml"
+    lines = config.read_text("utf-8").splitlines()
+    start = lines.index("      # fields:")
+    block = [start] + [i for i in range(start + 1, len(lines)) if lines[i].startswith("      #   ")]
+    assert len(block) == 3, lines[start : start + 4]
+    for i in block:
+        lines[i] = lines[i].replace("      # ", "      ", 1)
+    config.write_text("\n".join(lines) + "\n", "utf-8")
+    example = next((tmp_path / "postmortems").rglob("*example*.md"))
+    text = example.read_text("utf-8")
+    example.write_text(text.replace("\nstatus:", "\nregion: eu-west-1\nticket: OPS-7\nstatus:", 1), "utf-8")
+
+    lint = run_pmkb("lint", "--strict", cwd=tmp_path)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    build = mkdocs("build", "--strict", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr[-3000:]
+    page = next((tmp_path / "site").rglob("*example*/index.html")).read_text("utf-8")
+    assert "https://tracker.example.org/browse/OPS-7" in page and "eu-west-1" in page
 
 
 def test_missing_content_folder_is_one_line(tmp_path):

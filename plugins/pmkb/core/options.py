@@ -32,7 +32,11 @@ class Options:
         default=None,
         metadata={
             "doc": "the knowledge base's own front-matter fields, a mapping of name to {title, type, values, "
-            "required, pattern, link, facet}"
+            "required, pattern, link, facet}",
+            # What a commented-out option shows in place of its empty default: a shape to copy.
+            "example": "\n  region: {title: Region, type: choice, values: [eu-west-1, us-east-1], facet: true}"
+            "\n  ticket: {title: Ticket, type: text, pattern: '^[A-Z]+-[0-9]+$', "
+            "link: 'https://tracker.example.org/browse/{value}'}",
         },
     )
     similar: int = field(

@@ -176,8 +176,9 @@ def plugin_options(taxonomy_file: str | None) -> str:
         if option.name == "taxonomy":
             value, active = taxonomy_file or TAXONOMY_FILE, taxonomy_file is not None
         else:
-            value, active = _flow_yaml(default), False
-        lines.append(f"{_OPTION_INDENT}{'' if active else '# '}{option.name}: {value}")
+            value, active = option.metadata.get("example") or _flow_yaml(default), False
+        prefix = _OPTION_INDENT + ("" if active else "# ")
+        lines.append(f"{prefix}{option.name}: {value}".replace(" \n", "\n").replace("\n", "\n" + prefix))
     return "\n".join(lines)
 
 
