@@ -38,7 +38,7 @@ PLAIN_CONFIG = "mkdocs-plain.yml"
 DOCS = "postmortems"
 RUNBOOKS = ("runbooks/incident-response.md", "runbooks/database-failover.md")
 
-# -- the taxonomy (SPEC section 3) -------------------------------------------------------------------------------
+# -- the taxonomy (the built-in one) -------------------------------------------------------------------------------
 
 SEVERITIES = (("SEV1", 8), ("SEV2", 24), ("SEV3", 45), ("SEV4", 23))
 # Not `unknown`: it is the placeholder `pmkb new` writes, which the publish gate refuses in a published postmortem.

@@ -136,7 +136,7 @@ class KB:
             "site_name": "Test KB",
             "docs_dir": "postmortems",
             "theme": {"name": "material"},
-            "plugins": ["search", {"pmkb": plugin_options or {}}],
+            "plugins": [{"pmkb": plugin_options or {}}],
         }
         config.update(extra)
         self.config.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`pmkb actions set ID#N ...` and the weekly review formats (issue 17, item 5), through the real command line.
+"""`pmkb actions set ID#N ...` and the weekly review formats, through the real command line.
 
 Every edit is checked byte for byte: the expected file is the original with exactly the changed characters replaced.
 """

@@ -48,3 +48,21 @@ def test_every_kind_of_view_has_its_one_template_in_the_package():
     assert len(set(TEMPLATES.values())) == len(TEMPLATES)
     plugin_source = (TEMPLATE_DIR.parent / "plugin.py").read_text("utf-8")
     assert ".html" not in plugin_source  # the adapter looks templates up, never names one
+
+
+def test_architecture_md_maps_every_module_and_script():
+    """ARCHITECTURE.md names every module of every layer (as `name`) and every browser script, so that a reader
+    finds where each thing lives; a new module without its line fails here."""
+    text = (REPO / "ARCHITECTURE.md").read_text("utf-8")
+    package = REPO / "plugins" / "pmkb"
+    missing = [
+        path.relative_to(package).as_posix()
+        for path in sorted(package.glob("*/**/*.py"))
+        if path.stem != "__init__" and f"`{path.stem}`" not in text
+    ]
+    missing += [
+        path.name for path in sorted(package.glob("mkdocs_plugin/templates/assets/**/*.js")) if path.name not in text
+    ]
+    assert missing == [], f"ARCHITECTURE.md does not map {', '.join(missing)}"
+    for feature in ("A field", "A facet", "A page", "A chart", "A command"):
+        assert f"**{feature}" in text, f"ARCHITECTURE.md has no 'where a new X goes' entry for {feature.lower()}"

@@ -1,4 +1,4 @@
-"""The authoring loop (issue 17): every finding in one run, the publish gate, "did you mean", items by title.
+"""The authoring loop: every finding in one run, the publish gate, "did you mean", items by title.
 
 All through the real command line (`pmkb lint --format json`) on fixture files whose positions are read off the text.
 """

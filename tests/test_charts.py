@@ -1,5 +1,5 @@
 """Charts as vl-convert draws them (pmkb.site.charts through the real chart engine): count axes tick whole numbers
-only, and no chart is drawn wider than a phone's content column, so none is scaled down there (issue 16)."""
+only, and no chart is drawn wider than a phone's content column, so none is scaled down there."""
 
 from __future__ import annotations
 

@@ -1,14 +1,17 @@
-"""The explorer's search files (search/incidents.json, search/rows/K.json, search/pagefind-ids.json), read back the
-way pmkb-explorer.js reads them, on the site layer's fixture catalog (no MkDocs build)."""
+"""The explorer's search files (search/incidents.json, search/rows/K.json, search/pagefind-ids.json) on the site
+layer's fixture catalog (no MkDocs build); the metadata index read back by the explorer's own decoder, in Node."""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
+from pathlib import Path
 
 import pytest
+from node import JS_TESTS, run_node
+from pmkb.core.taxonomy import default_taxonomy
 from pmkb.site.explorer import (
-    ALPHABET,
     EXPLORER_FACETS,
     ROW_CHUNK,
     encode,
@@ -24,55 +27,43 @@ from test_site_layer import DNS, DRAFT, QUOTA, ROUTER, STAMPEDE, TODAY, catalog 
 url_of = partial(page_url, directory_urls=True)
 
 
-def decode(column: dict) -> list[int]:
-    """As decodeInts in pmkb-explorer.js."""
-    width, codes = column["width"], column["codes"]
-    out = []
-    for at in range(0, len(codes), width):
-        value = 0
-        for digit in codes[at : at + width]:
-            value = value * len(ALPHABET) + ALPHABET.index(digit)
-        out.append(value)
-    return out
-
-
-def values_of(document: dict, name: str, facet: str) -> list:
-    """Each row's slug (single-valued columns) or slugs (list columns) of facet `facet`, as the explorer sees them."""
-    column = document["columns"][name]
-    table = [slug for slug, _ in document["facets"][facet]]
-    codes = decode(column)
-    if "lengths" not in column:
-        return [table[code - 1] if code else None for code in codes]
-    out, at = [], 0
-    for length in decode(column["lengths"]):
-        out.append([table[code - 1] for code in codes[at : at + length]])
-        at += length
-    return out
+def decoded(document: str) -> dict:
+    """What the explorer's own decoder (pmkb/metadata.js, run by Node) reads from a metadata index."""
+    return json.loads(run_node(JS_TESTS / "decode_index.mjs", stdin=document))
 
 
 @pytest.mark.parametrize("values", [[0, 1, 2, 90], [91, 0, 8280], [8281, 5], []])
 def test_columns_round_trip_at_every_width(values):
     column = encode(values)
-    assert decode(column.as_json()) == values
+    document = {
+        "rows": len(values),
+        "chunk": ROW_CHUNK,
+        "filters": [],
+        "facets": {},
+        "columns": {"n": column.as_json()},
+    }
+    assert json.loads(run_node(JS_TESTS / "decode_column.mjs", stdin=json.dumps(document))) == values
     assert '"' not in column.codes and "\\" not in column.codes
 
 
 def test_metadata_index_holds_every_facet_of_every_listed_postmortem_newest_first(catalog):  # noqa: F811
     listed = list(catalog.listed(False))
-    document = json.loads(incident_index(listed, catalog.taxonomy, TODAY, url_of))
+    written = incident_index(listed, catalog.taxonomy, TODAY, url_of)
+    document = decoded(written)
     assert document["rows"] == 4 and DRAFT not in [p.id for p in indexed_rows(listed)]
     assert [p.id for p in indexed_rows(listed)] == [ROUTER, STAMPEDE, DNS, QUOTA]
-    assert values_of(document, "severity", "severity") == ["SEV3", "SEV2", "SEV1", "SEV2"]
-    assert values_of(document, "cause", "cause") == ["network", "capacity", "capacity", "capacity"]
-    assert values_of(document, "contributing", "cause")[0] == ["capacity"]
-    assert values_of(document, "service", "service") == [["checkout"], ["cache", "checkout"], ["checkout"], ["cache"]]
-    assert values_of(document, "tag", "tag") == [["bgp"], ["redis", "thundering-herd"], ["redis"], []]
-    assert values_of(document, "year", "year") == ["2024", "2024", "2023", "2022"]
-    assert values_of(document, "status", "status") == ["published"] * 4
-    assert values_of(document, "trigger", "trigger")[3] is None  # QUOTA has none
+    facets = document["facets"]
+    assert facets["severity"] == ["SEV3", "SEV2", "SEV1", "SEV2"]
+    assert facets["cause"] == ["network", "capacity", "capacity", "capacity"]
+    assert facets["contributing"][0] == ["capacity"]
+    assert facets["service"] == [["checkout"], ["cache", "checkout"], ["checkout"], ["cache"]]
+    assert facets["tag"] == [["bgp"], ["redis", "thundering-herd"], ["redis"], []]
+    assert facets["year"] == ["2024", "2024", "2023", "2022"]
+    assert facets["status"] == ["published"] * 4
+    assert facets["trigger"][3] is None  # QUOTA has none
     # Open action items, and those of them past due on the catalog's today (2026-11-21).
-    assert decode(document["columns"]["open"]) == [1, 2, 1, 0]
-    assert decode(document["columns"]["overdue"]) == [1, 1, 0, 0]
+    assert document["counts"] == {"open": [1, 2, 1, 0], "overdue": [1, 1, 0, 0]}
+    document = json.loads(written)
     # Titles and URLs are not in it: they are in the row chunks.
     assert "cache-stampede" not in json.dumps(document)
 
@@ -119,3 +110,23 @@ def test_the_index_describes_every_facet_so_the_browser_needs_no_list_of_its_own
     assert [f["name"] for f in document["filters"] if f["sort"]] == ["severity"]
     # A static facet page's "Search within these incidents" link names the facet by its singular: one of these.
     assert {facet.singular for facet in FACETS} <= {f.name for f in EXPLORER_FACETS}
+
+
+def test_the_browser_modules_name_no_facet():
+    """The scripts read the facets from the site's data: no facet's name is written in them (as a string, a
+    property of the index or of a page's meta, or a class name), so a facet added to EXPLORER_FACETS needs no
+    change there."""
+    scripts = Path(__file__).parents[1] / "plugins/pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb"
+    assert len(list(scripts.glob("*.js"))) >= 8
+    for script in sorted(scripts.glob("*.js")):
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", "", script.read_text(encoding="utf-8"), flags=re.S)
+        for f in EXPLORER_FACETS:
+            for value in (
+                f.name,
+                *(slug for slug, _ in (f.values_from((), default_taxonomy()) if f.kind == "count" else ())),
+            ):
+                name = re.escape(value)
+                named = re.search(
+                    rf"[\"'`]{name}[\"'`]|(?:meta|columns|facets|filters|facet)\.{name}\b|pmkb-result__{name}\b", code
+                )
+                assert named is None, f"{script.name} names the facet value {value!r}: {named.group(0)!r}"

@@ -1,5 +1,5 @@
 """pmkb.core.files copies MkDocs' rules for which files are pages and where they are written: checked here
-against MkDocs' own `File` and `get_files` (issue 19: lint and build judge exactly the pages MkDocs builds)."""
+against MkDocs' own `File` and `get_files` (lint and build judge exactly the pages MkDocs builds)."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def test_the_exports_pass_through_a_temporary_folder_that_every_build_removes(kb
     assert list(scratch.iterdir()) == []
 
 
-# -- issue 19: interrupted and terminated processes leave nothing in the temp folder ----------------------------
+# -- interrupted and terminated processes leave nothing in the temp folder ----------------------------
 
 _SIGNAL_SCRIPT = """
 import os, signal, sys, time

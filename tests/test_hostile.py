@@ -1,4 +1,4 @@
-"""Hostile and broken input (issue 6): never a traceback, never a wrong page, never a lost file.
+"""Hostile and broken input: never a traceback, never a wrong page, never a lost file.
 
 One knowledge base holds the whole corpus below: every file is one hostile case with the exact diagnostics it must
 produce, as (line, column, level, field) plus a key phrase of the message. The corpus is checked three ways:
@@ -758,7 +758,7 @@ CASES: list[Case] = [
         (E((1, 1), "", "broken symbolic link"),),
         setup=lambda docs, root: _link(docs / "2024/nowhere.md", docs / "2024/2024-05-02-symlink-dangling.md"),
     ),
-    # -- issue 19: control and invisible characters in text fields ----------------------------------------------
+    # -- control and invisible characters in text fields ----------------------------------------------
     Case(
         "title-escape-sequence",
         variant("title: Cache stampede takes down checkout", 'title: "Cache \\e[31mstampede"'),
@@ -809,7 +809,7 @@ CASES: list[Case] = [
         variant("link: https://example.com/issues/1", 'link: "https://example.com/\\x9b31m"'),
         (E('"https', "action_items.0.link", "is not an http(s) URL"),),
     ),
-    # -- issue 19: files MkDocs builds (or copies) that pmkb must judge the same way -----------------------------
+    # -- files MkDocs builds (or copies) that pmkb must judge the same way -----------------------------
     Case("markdown-extension", BASE, (), rel="2024/2024-05-02-markdown-extension.markdown"),
     Case(
         "upper-case-extension",
@@ -818,7 +818,7 @@ CASES: list[Case] = [
         rel="2024/2024-05-02-upper-case-extension.MD",
     ),
     Case("readme-is-an-index-page", "# 2024\n\nNot a postmortem: the folder's page.\n", (), rel="2024/README.md"),
-    # -- issue 19: links the build would break -------------------------------------------------------------------
+    # -- links the build would break -------------------------------------------------------------------
     Case(
         "shadowed-by-folder-index",
         BASE,
@@ -843,7 +843,7 @@ CASES: list[Case] = [
         ),
     ),
     Case("related-twice", variant("tags: [redis]", "tags: [redis]\nrelated: [2024-05-02-bom, 2024-05-02-bom]"), ()),
-    # -- issue 19: the file system -------------------------------------------------------------------------------
+    # -- the file system -------------------------------------------------------------------------------
     Case(
         "named-pipe",
         None,
@@ -1170,7 +1170,7 @@ def test_taxonomy_slug_with_a_trailing_newline_is_rejected(kb):
     assert [d.field for d in diagnostics] == ["causes.0.slug"]
 
 
-# -- issue 19, second round --------------------------------------------------------------------------------------
+# -- more hostile input, second round ------------------------------------------------------------------------
 
 
 def test_no_output_lets_file_content_drive_a_terminal_or_a_workflow(corpus: CorpusRun):

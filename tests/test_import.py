@@ -52,7 +52,7 @@ def assert_lints_clean_and_publish_gate_names_only_left(kb, record: dict) -> Non
     for finding in findings:
         field = finding["field"]
         if field == "body":
-            # The publish gate (issue 17) also names each template section the import left with only its hint.
+            # The publish gate also names each template section the import left with only its hint.
             assert lines[finding["line"] - 1].startswith("#"), finding
             continue
         # An entry of a list left to fill is named by its own path (services.0 of services).

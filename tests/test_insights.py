@@ -68,6 +68,20 @@ def test_quarters_are_consecutive_and_end_with_todays():
     assert quarters == ("2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4")
 
 
+def test_charts_span_the_quarters_from_the_first_incident_at_most_twenty(taxonomy):
+    young = [pm("a", "2026-07-01", "deployment"), pm("b", "2026-10-05", "capacity")]
+    insights = home_insights(young, taxonomy, TODAY)
+    assert insights.quarters == ("2026 Q3", "2026 Q4") and insights.earlier == 0
+    by_key = {c.key: c for c in home_charts(insights, taxonomy.slugs("severities"))}
+    assert "2 incidents from 2026 Q3 to 2026 Q4" in by_key["home-by-cause"].caption
+    assert [row[0] for row in by_key["home-by-cause"].table.rows] == ["2026 Q3", "2026 Q4"]
+    assert trend("d", "D", [pm("c", "2025-01-15")], TODAY).quarters[0] == "2025 Q1"
+    assert len(trend("d", "D", [pm("c", "2025-01-15")], TODAY).quarters) == 8
+    assert home_insights([], taxonomy, TODAY).quarters == ("2026 Q4",)
+    old = home_insights([pm("d", "2001-01-01"), *young], taxonomy, TODAY)
+    assert len(old.quarters) == 20 and old.quarters[-1] == "2026 Q4" and old.earlier == 1
+
+
 def test_home_counts_per_quarter_by_cause_and_severity(taxonomy):
     listed = [
         pm("a", "2026-10-01", "deployment", "SEV1"),

@@ -1,4 +1,4 @@
-"""`pmkb lint --changed [REF]` (issue 17, item 3) inside a temporary git repository with two commits."""
+"""`pmkb lint --changed [REF]` inside a temporary git repository with two commits."""
 
 from __future__ import annotations
 

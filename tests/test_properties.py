@@ -1,4 +1,4 @@
-"""Property-based tests (issue 6): random front matters, valid and mutated, never break the validator.
+"""Property-based tests: random front matters, valid and mutated, never break the validator.
 
 * the YAML loader and the file reader never raise, whatever the text or bytes;
 * on a mutated front matter the validator never raises, and every diagnostic has a path, a line, a column and a
@@ -83,7 +83,7 @@ def assert_well_formed(diagnostic: Diagnostic, path: str, total_lines: int) -> N
 # -- strategies ------------------------------------------------------------------------------------------------
 
 # Printable single-line text: no control characters, surrogates, line or paragraph separators, nor
-# bidirectional overrides (issue 19), and at least one visible character (see `visible`).
+# bidirectional overrides, and at least one visible character (see `visible`).
 TEXT_CHARS = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=sorted(BIDI_CONTROLS))
 NASTY = st.sampled_from(
     [
@@ -446,7 +446,7 @@ def test_validator_never_raises_and_places_every_diagnostic(data: dict):
         if diagnostic.field == "id":
             assert (diagnostic.line, diagnostic.column) == (1, 1)
             continue
-        if "front matter holds a raw" in diagnostic.message:  # a NEL, LS or PS the emitter wrote raw (issue 19)
+        if "front matter holds a raw" in diagnostic.message:  # a NEL, LS or PS the emitter wrote raw
             assert text.split("\n")[diagnostic.line - 1][diagnostic.column - 1] in "\x85\u2028\u2029"
             continue
         assert diagnostic.field, diagnostic  # a mapping front matter: every finding names its field
@@ -512,7 +512,7 @@ def test_knowledge_base_of_valid_postmortems_builds(postmortems: list[dict]):
             assert data["title"] in texts_of(incidents, "a")
 
 
-# -- issue 19: arbitrary code points in text fields, arbitrary file names, arbitrary query nesting ----------------
+# -- arbitrary code points in text fields, arbitrary file names, arbitrary query nesting ----------------
 
 TEXT_FIELDS = ("title", "authors.0", "impact.summary", "action_items.0.title", "action_items.0.owner")
 ANY_TEXT = st.text(

@@ -1,4 +1,4 @@
-"""Tools that only read never write (issue 6, item 5); `pmkb new` never overwrites; an interrupted build or
+"""Tools that only read never write; `pmkb new` never overwrites; an interrupted build or
 search-index update leaves nothing half-written that the next run trips on.
 
 The knowledge base used here holds odd files on purpose (CRLF, a BOM, Latin-1 bytes, a broken front matter, a

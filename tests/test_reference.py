@@ -2,7 +2,7 @@
 
 The reference travels with the repository, so it is checked against the declarations it describes: the
 front-matter fields, the built-in taxonomy, the commands' options, the plugin options and the generated pages.
-A comparison with the original contract runs only where that file exists (a checkout inside the project's
+A comparison with the original specification (SPEC.md) runs only where that file exists (a checkout inside the project's
 workspace); a clone has no such file and skips it.
 """
 

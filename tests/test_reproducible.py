@@ -1,4 +1,4 @@
-"""Reproducible builds (issue 6, item 4): the same input gives byte-identical output files, bar the sitemap's date.
+"""Reproducible builds: the same input gives byte-identical output files, bar the sitemap's date.
 
 The two builds differ in everything that should not matter: the folder the knowledge base lives in, the order
 its files were created in (directory listing order), the site folder, the process and its hash seed. A deploy

@@ -157,6 +157,9 @@ VALID: dict[str, dict | str] = {
         runbooks=["runbooks/deploy.md", "runbooks/a/c.md", "runbooks/x..y.md"],
         related=["valid-published"],  # the end-to-end test has it
     ),
+    "moments-never-kept": front_matter(
+        timeline={"started": "unknown", "detected": "unknown", "resolved": "2024-05-02T10:00:00+02:00"}
+    ),
     "unknown-keys-are-only-warnings": front_matter(sevrity="SEV1", impact={"summary": "x", "extra": 1}),
     "limits-exactly-reached": front_matter(
         title="t" * 200, authors=["a" * 100], impact={"summary": "s" * 1000, "users_affected": 0}
@@ -181,6 +184,7 @@ INVALID: dict[str, tuple[dict | str, bool]] = {
     "date-not-a-date": (front_matter(date="May 2nd"), False),
     "timestamp-a-date": (front_matter(timeline={**IN_REVIEW_TIMELINE, "resolved": "2024-05-02"}), False),
     "timestamp-not-a-timestamp": (front_matter(timeline={**IN_REVIEW_TIMELINE, "resolved": "soon"}), False),
+    "timestamp-unknown-misspelt": (front_matter(timeline={**IN_REVIEW_TIMELINE, "resolved": "Unknown"}), False),
     "front-matter-a-list": ("---\n- a\n- b\n---\n", False),
     # bad enum
     "severity-unknown": (front_matter(severity="SEV9"), False),

@@ -514,7 +514,7 @@ def test_an_interrupted_writer_is_repaired_on_the_next_run(search_kb: KB) -> Non
     path.write_text(path.read_text().replace("renewed", "rotated"))
     # Killed after whoosh committed but before the manifest was written.
     with (
-        mock.patch.object(search_index, "_write_atomically", side_effect=KeyboardInterrupt),
+        mock.patch.object(search_index, "write_atomically", side_effect=KeyboardInterrupt),
         pytest.raises(KeyboardInterrupt),
     ):
         index.sync()
@@ -527,7 +527,7 @@ def test_an_interrupted_writer_is_repaired_on_the_next_run(search_kb: KB) -> Non
 def test_an_interrupted_rebuild_leaves_nothing_behind(search_kb: KB) -> None:
     index = index_for(search_kb)
     with (
-        mock.patch.object(search_index, "_write_atomically", side_effect=KeyboardInterrupt),
+        mock.patch.object(search_index, "write_atomically", side_effect=KeyboardInterrupt),
         pytest.raises(KeyboardInterrupt),
     ):
         index.sync()

@@ -148,7 +148,7 @@ def test_rebuilds_and_stopping_leave_no_temporary_files(server, monkeypatch, tmp
 
 
 def test_a_byte_that_is_not_utf8_shows_the_error_banner_and_the_server_keeps_answering(server, kb, caplog):
-    """Issue 19: MkDocs' own read of such a page raises and fails the whole rebuild; pmkb hands it the readable
+    """MkDocs' own read of such a page raises and fails the whole rebuild; pmkb hands it the readable
     rest, so every page still answers and this one says what is wrong."""
     path = kb.docs / "2024/2024-05-03-incident-2.md"
     good = path.read_bytes()

@@ -229,7 +229,15 @@ def test_postmortem_view_header_card(site, catalog: Catalog) -> None:
         "Detection",
         "Tags",
         "Authors",
+        "Time to detect",
+        "Time to mitigate",
+        "Time to resolve",
+        "Users affected",
+        "Customer facing",
+        "Data loss",
     ]
+    assert facts["Users affected"][0].text == "1,200"
+    assert view.tone == facts["Severity"][0].tone == 2
     severity = facts["Severity"][0]
     assert (severity.text, severity.url) == ("SEV2", "severities/sev2/")
     assert severity.hint.startswith("Major: ")
@@ -475,7 +483,8 @@ def test_every_page_is_one_record_with_the_template_of_its_kind_of_view(site, ca
     home = page(site, "index.md")
     assert (home.view, home.template, home.in_nav, home.names_page) == (site.home, "pmkb/home.html", True, False)
     assert home.charts == site.home.charts and isinstance(home.view, HomeView)
-    assert [r.src_uri for r in records if r.full_width] == ["search/index.md"]
+    # The explorer and the action items' six columns take the table of contents' width.
+    assert sorted(r.src_uri for r in records if r.full_width) == ["action-items/index.md", "search/index.md"]
     # Only published postmortems go to the browser's search index; no listing does.
     assert {r.src_uri for r in records if r.indexed} == {p.src_uri for p in catalog.postmortems if not p.is_draft}
     assert page(site, f"2025/{DRAFT}.md").built is False
@@ -571,6 +580,7 @@ def test_postmortems_export_records(catalog: Catalog) -> None:
         "postmortems.json",
         "action-items.json",
         "search/incidents.json",
+        "search/filters.json",
         "feed.xml",
         "search/rows/0.json",
     ]

@@ -1,4 +1,4 @@
-"""Every validation rule of SPEC section 2, valid and invalid side, with the position it reports."""
+"""Every per-file validation rule, valid and invalid side, with the position it reports."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The published site in a real browser: no sideways scrolling at 400 px, distinct severity colours, charts with
-accessible names, dark mode applied (issue 16). Fixtures: design_support.py."""
+accessible names, dark mode applied. Fixtures: design_support.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The incident explorer (/search/) and the header search box, in a real browser (issue 15, item 5).
+"""The incident explorer (/search/) and the header search box, in a real browser.
 
 One fixture knowledge base, built once; each test asserts the exact set of incidents shown.
 """
@@ -172,7 +172,7 @@ def test_explorer_shows_exactly_the_matching_incidents(page, site, query, expect
 
 def test_no_results_says_so(page, site):
     assert explore(page, site, "?q=zzzqqqxxx") == set()
-    assert "No incidents match" in page.inner_text(".pmkb-explorer__summary")
+    assert "Nothing found for \u201czzzqqqxxx\u201d" in page.inner_text(".pmkb-explorer__summary")
 
 
 def test_field_syntax_becomes_filters_in_the_url_and_the_boxes(page, site):
@@ -225,7 +225,7 @@ def test_drafts_are_never_shown_or_indexed(page, site):
     assert "2024-02-01-secret-draft" not in explore(page, site, "?q=secret")
     page.focus(".pmkb-hsearch__input")
     page.keyboard.type("secret")
-    page.wait_for_selector(".pmkb-hsearch__status:has-text('No results')")
+    page.wait_for_selector(".pmkb-hsearch__status:has-text('Nothing found')")
 
 
 def test_html_in_a_title_is_shown_as_text_and_never_runs(page, site):

@@ -19,11 +19,13 @@ from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.runtime.speedups import SpeedupsError
 
 COMMANDS = {
+    "init": "write a new knowledge-base repository: mkdocs.yml, content, CI workflow, pre-commit hook",
     "lint": "validate postmortems (all of them, or the given files and folders)",
     "new": "write a new draft postmortem from the template and print its path",
     "search": "search past incidents (full text and fields such as cause:, service:, year:)",
     "actions": "list open action items across the knowledge base",
     "schema": "print the JSON Schema of the front matter",
+    "taxonomy": "print the taxonomy in force (severities, causes, triggers, detection) as YAML",
     "import": "turn existing incident reports (HTML, Markdown, text, e-mail) into draft postmortems",
 }
 

@@ -22,6 +22,7 @@ from pmkb.core.catalog import (
     discover,
     is_hidden,
 )
+from pmkb.core.custom_fields import with_custom_fields
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.core.options import Options, OptionsError, options_from_mapping
 from pmkb.core.taxonomy import Taxonomy, load_taxonomy
@@ -58,7 +59,8 @@ class Project:
 
     def load_taxonomy(self) -> tuple[Taxonomy, list[Diagnostic]]:
         taxonomy, diagnostics, _ = load_taxonomy(self.options.taxonomy, self.root, self.config_file.name)
-        return taxonomy, diagnostics
+        taxonomy, field_diagnostics = with_custom_fields(taxonomy, self.options.fields, self.config_file, PLUGIN_NAME)
+        return taxonomy, diagnostics + field_diagnostics
 
     def sources(self) -> tuple[list[SourceRef], list[Diagnostic]]:
         return discover(self.docs_dir, self.display_prefix, self.excluded)
@@ -97,7 +99,7 @@ def find_project(config_file: str | os.PathLike | None = None) -> Project:
         raw_options = plugins.get(PLUGIN_NAME) or {}
     try:
         if not docs_dir.is_dir():
-            raise ProjectError(f"content folder '{docs_dir}' does not exist")
+            raise ProjectError(f"content folder '{docs_dir}' does not exist (docs_dir in {path.name})")
     except OSError as error:
         raise ProjectError(f"content folder '{docs_dir}' cannot be read: {error.strerror or error}") from None
     try:

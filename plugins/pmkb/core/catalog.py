@@ -290,6 +290,11 @@ class FileChecker:
             results[index] = result
         return results  # type: ignore[return-value]
 
+    def cached(self, ref: SourceRef) -> FileCheck | None:
+        """The last result for `ref`'s file, whether or not the file changed since."""
+        entry = self.entries.get(str(ref.abs_path))
+        return entry.check if entry is not None else None
+
     def forget_missing(self, present: set[str]) -> None:
         """Drop entries for files no longer present (`present` holds absolute paths)."""
         for key in set(self.entries) - present:

@@ -97,6 +97,14 @@ class Postmortem:
     no_action_items: str | None = None
     related: tuple[str, ...] = ()
     runbooks: tuple[str, ...] = ()
+    # The values of the top-level fields this class has no attribute for (`pmkb.core.fields.value_fields`): a
+    # knowledge base's own fields and built-in ones read through their declaration, as (name, value) pairs in
+    # declaration order, absent ones left out. Lists are tuples, so a postmortem stays hashable.
+    field_values: tuple[tuple[str, object], ...] = ()
+
+    def value_of(self, name: str) -> object | None:
+        """The value of the value field `name`, or None if the postmortem does not give it."""
+        return next((value for key, value in self.field_values if key == name), None)
 
     @property
     def is_draft(self) -> bool:

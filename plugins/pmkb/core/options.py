@@ -23,7 +23,21 @@ class Options:
     drafts: bool = field(default=False, metadata={"doc": "true: `mkdocs build` builds and lists drafts too"})
     taxonomy: str | dict | None = field(
         default=None,
-        metadata={"doc": "a taxonomy file, or an inline mapping; each section given replaces the built-in one"},
+        metadata={
+            "doc": "a taxonomy file, or an inline mapping: a section given replaces the built-in one, "
+            "the entries under `extend:` are added to it (pmkb taxonomy prints the result)"
+        },
+    )
+    fields: dict | None = field(
+        default=None,
+        metadata={
+            "doc": "the knowledge base's own front-matter fields, a mapping of name to {title, type, values, "
+            "required, pattern, link, facet}",
+            # What a commented-out option shows in place of its empty default: a shape to copy.
+            "example": "\n  region: {title: Region, type: choice, values: [eu-west-1, us-east-1], facet: true}"
+            "\n  ticket: {title: Ticket, type: text, pattern: '^[A-Z]+-[0-9]+$', "
+            "link: 'https://tracker.example.org/browse/{value}'}",
+        },
     )
     similar: int = field(
         default=5, metadata={"doc": "similar incidents listed on each postmortem page; 0 turns the list off"}
@@ -78,11 +92,15 @@ def options_from_mapping(raw: object) -> Options:
     taxonomy = raw.get("taxonomy")
     if taxonomy is not None and not isinstance(taxonomy, str | dict):
         raise OptionsError("option 'taxonomy' must be a file name or a mapping")
+    declared = raw.get("fields")
+    if declared is not None and not isinstance(declared, dict):
+        raise OptionsError("option 'fields' must be a mapping of field names to declarations")
     return Options(
         enabled=raw.get("enabled", defaults.enabled),
         pages=normalize_page_dirs(pages),
         drafts=raw.get("drafts", defaults.drafts),
         taxonomy=taxonomy,
+        fields=declared,
         similar=raw.get("similar", defaults.similar),
         charts=raw.get("charts", defaults.charts),
         search_index_pages=raw.get("search_index_pages", defaults.search_index_pages),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, shown
-from pmkb.core.fields import POSTMORTEM, Field, Kind
+from pmkb.core.fields import Field, Kind
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.core.template import (
     BODY_SECTIONS,
@@ -82,7 +82,7 @@ def publish_gate(
         found.append(Diagnostic.at(path, position or loaded.position_of(where), level, where, message))
 
     # Every text value is walked only when the marker is in the text at all (this runs for every file of a build).
-    texts = _text_values(data, POSTMORTEM, "") if front_matter is None or TODO_MARKER in front_matter else ()
+    texts = _text_values(data, taxonomy.front_matter, "") if front_matter is None or TODO_MARKER in front_matter else ()
     for where, spec, value in texts:
         if _TODO_RE.match(value.strip()):
             name = _label(data, where)

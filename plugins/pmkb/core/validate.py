@@ -13,7 +13,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from pmkb.core.diagnostics import Diagnostic, Level, Position, has_errors, printable, shown, type_name
-from pmkb.core.fields import POSTMORTEM, TIMELINE_ORDER, Field, Kind, Required
+from pmkb.core.fields import TIMELINE_ORDER, Field, Kind, Required
 from pmkb.core.files import is_markdown
 from pmkb.core.model import OPEN_STATUSES, UNKNOWN_MOMENT, ActionItem, Impact, Postmortem, Timeline
 from pmkb.core.suggest import did_you_mean
@@ -28,6 +28,7 @@ _SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # used with fullmatch
 _MAX_INT = 2**63 - 1  # what JSON consumers and databases can hold; beyond it str() may even refuse the number
 _ITEM_PATH_RE = re.compile(r"action_items\.([0-9]+)(?:\.(.+))?")  # used with fullmatch
 _ITEMS = "action_items"
+_INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,8 @@ class _Checker:
         if spec.max_length is not None and len(value) > spec.max_length:
             message = f"{self.label(where)} is {len(value)} characters long; at most {spec.max_length} allowed"
             return self.error(where, message)
+        if spec.pattern is not None and re.search(spec.pattern, value.strip()) is None:
+            return self.error(where, f"{self.label(where)} '{shown(value.strip())}' does not match {spec.pattern}")
         return value.strip()
 
     def check_slug(self, spec: Field, value: object, where: str) -> object:
@@ -227,6 +230,13 @@ class _Checker:
             return self.error(where, f"{where} is too large: at most {_MAX_INT}")
         return value
 
+    def check_number(self, spec: Field, value: object, where: str) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value in (_INF, -_INF):
+            return self.wrong_type(where, "a number", value)
+        if isinstance(value, int) and abs(value) > _MAX_INT:
+            return self.error(where, f"{where} is too large: at most {_MAX_INT}")
+        return value
+
     def check_url(self, spec: Field, value: object, where: str) -> object:
         if not isinstance(value, str):
             return self.wrong_type(where, "an http(s) URL", value)
@@ -269,13 +279,13 @@ def item_label(data: object, index: int) -> str:
 def validate_front_matter(
     loaded: LoadedYaml, *, path: str, src_uri: str, file_id: str, taxonomy: Taxonomy
 ) -> FileCheck:
-    """All per-file rules of SPEC section 2. Never raises on any input the YAML loader produced.
+    """Every rule that needs only this file and the taxonomy. Never raises on any input the YAML loader produced.
 
     Each rule runs on whatever parts of the file are valid: an invalid value only silences the rules that read it.
     """
     data = loaded.value if isinstance(loaded.value, dict) else {}
     checker = _Checker(loaded, path, taxonomy, data.get("status"))
-    values = checker.check(POSTMORTEM, loaded.value, "")
+    values = checker.check(taxonomy.front_matter, loaded.value, "")
     references: tuple[Reference, ...] = ()
     dues: tuple[DueItem, ...] = ()
     if isinstance(values, dict):
@@ -298,7 +308,8 @@ def validate_front_matter(
         )
     if has_errors(checker.diagnostics) or not isinstance(values, dict):
         return FileCheck(None, checker.diagnostics, references, dues)
-    return FileCheck(_build(values, file_id, src_uri, path), checker.diagnostics, references, dues)
+    postmortem = _build(values, file_id, src_uri, path, taxonomy.value_fields)
+    return FileCheck(postmortem, checker.diagnostics, references, dues)
 
 
 def _due_items(checker: _Checker, values: dict[str, object]) -> tuple[DueItem, ...]:
@@ -378,7 +389,7 @@ def _check_relations(checker: _Checker, values: dict[str, object], file_id: str)
                 )
 
 
-def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:
+def _build(values: dict, file_id: str, src_uri: str, path: str, value_fields: tuple[Field, ...]) -> Postmortem:
     impact = values["impact"]
     timeline = values.get("timeline") or {}
     return Postmortem(
@@ -407,4 +418,9 @@ def _build(values: dict, file_id: str, src_uri: str, path: str) -> Postmortem:
         no_action_items=values.get("no_action_items"),
         related=tuple(dict.fromkeys(values.get("related") or ())),  # each page linked once: repeats are dropped
         runbooks=tuple(dict.fromkeys(values.get("runbooks") or ())),
+        field_values=tuple(
+            (spec.name, tuple(dict.fromkeys(value)) if isinstance(value, list) else value)
+            for spec in value_fields
+            if (value := values.get(spec.name)) is not None and value != []
+        ),
     )

@@ -2,7 +2,7 @@
 
 What the document cannot tell (severity, cause, services, the impact summary when it has no Impact section)
 gets the placeholders `pmkb new` writes, and each is listed as left to fill. The file is written with
-python-frontmatter; keys keep the order of the contract, timestamps keep their offsets.
+python-frontmatter; keys keep the order of the field declarations (`pmkb.core.fields`), timestamps keep their offsets.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _postmortem(
     found = _in_order(found)
     day: date | None
     if found.started is not None:
-        day = found.started.date()  # the day it began in its own offset, as the contract wants
+        day = found.started.date()  # `date` is the day it began, in its own offset
     elif found.events:
         day = min(event.when for event in found.events).date()
     else:

@@ -61,10 +61,14 @@ class RenderedFragments(dict):
             return Markup("".join([render(row, *options, base) for row in rows]))
         html = []
         for row in rows:
-            key = (*table, row.key)
+            key = (*table, self.row_key(row))
             piece = self.get(key)
             html.append(piece if piece is not None else self.remember(key, render(row, *options, BASE_HOLE)))
         return Markup("".join(html).replace(BASE_HOLE, base))
+
+    def row_key(self, row) -> object:
+        """What a row's HTML is remembered by: within one build, the row it stands for."""
+        return row.key
 
     def reused(self, name: str, chrome_key: tuple | None, render: Callable[[], str]) -> Markup:
         """The HTML `render` (Material's block, through `super`) gives: rendered once per key, or every time

@@ -10,11 +10,11 @@ from __future__ import annotations
 import gc
 import html
 import os
-from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
 
+from mkdocs.commands.build import _populate_page
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -33,6 +33,7 @@ from pmkb.core.catalog import (
     is_postmortem,
     reserved_problem,
 )
+from pmkb.core.custom_fields import with_custom_fields
 from pmkb.core.diagnostics import Diagnostic
 from pmkb.core.files import dest_path, dropped_in_folder, stem
 from pmkb.core.options import Options, normalize_page_dirs
@@ -43,12 +44,15 @@ from pmkb.core.today import TodayError, today_from_environment
 from pmkb.core.yaml_positions import ValueLimitError, value_limit
 from pmkb.mkdocs_plugin.browser_search import BrowserSearch, PagefindError
 from pmkb.mkdocs_plugin.fragments import ChromeKeys, RenderedFragments, overridden_chrome
+from pmkb.mkdocs_plugin.preview import Built, Preview
+from pmkb.mkdocs_plugin.sections import split_after_section
 from pmkb.runtime.chart_jobs import ChartCache, ChartJob, charts_enabled
 from pmkb.runtime.collector import collector_paused
 from pmkb.runtime.forking import Deferred
 from pmkb.runtime.speedups import SpeedupsError, speedups
 from pmkb.runtime.tempfiles import make_temp_folder, remove_temp_folder
 from pmkb.site.charts import drawings
+from pmkb.site.late_work import ExportSettings, SimilarFinder, SimilarFound, late_work
 from pmkb.site.pages import (
     FEED_NAME,
     POSTMORTEM_TEMPLATE,
@@ -56,11 +60,10 @@ from pmkb.site.pages import (
     Site,
     SiteCharts,
     build_site,
-    export_files,
     export_names,
     site_charts,
 )
-from pmkb.site.views import TocEntry
+from pmkb.site.views import PostmortemView, TocEntry
 
 log = get_plugin_logger(__name__)
 
@@ -85,6 +88,7 @@ class PostmortemPluginConfig(Config):
 
     enabled = c.Type(bool, default=_DEFAULTS.enabled)
     taxonomy = c.Optional(c.Type((str, dict)))
+    fields = c.Optional(c.Type(dict))
     pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.pages))
     drafts = c.Type(bool, default=_DEFAULTS.drafts)
     similar = _WholeNumber(int, default=_DEFAULTS.similar)
@@ -95,7 +99,7 @@ class PostmortemPluginConfig(Config):
 TEMPLATES = Path(__file__).parent / "templates"
 # Browser search on every page: the header box, and what the explorer shares with it (in TEMPLATES/assets/).
 SEARCH_STYLESHEET = "assets/stylesheets/pmkb-search.css"
-SEARCH_SCRIPT = "assets/javascripts/pmkb-search.js"
+SEARCH_SCRIPT = "assets/javascripts/pmkb/search.js"  # an ES module: it imports its neighbours
 
 
 class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
@@ -109,7 +113,7 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.taxonomy_diagnostics: list[Diagnostic] = []
         self.display_prefix = ""
         self.chrome_keys: ChromeKeys | None = None
-        self.late: Deferred[LateResults] | None = None
+        self.late: Deferred[SimilarFound] | None = None
         self.today = date.today()  # set from the environment in on_config, where an error can be reported
         self.export_folder: str | None = None  # where the exports are written, until MkDocs copies them
         self.browser_search = BrowserSearch()
@@ -118,11 +122,35 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         self.chart_jobs: dict[str, ChartJob] = {}  # "home", "values": drawn while the build goes on
         self.pending_charts: tuple[SiteCharts, Path] | None = None  # made in on_files, started in on_nav
         self.feed_link = ""
+        self.dirty = False  # `--dirty`: MkDocs converts only the pages whose file is newer than their HTML
+        self.preview: Preview | None = None  # `mkdocs serve`: a save re-renders what it changed
+        self.toc_added: dict[str, list[AnchorLink]] = {}  # under the preview: the headings a page's toc was given
 
     # -- MkDocs events, in the order MkDocs calls them ---------------------------------------------------------
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
+        self.dirty = dirty
+        if self.preview is not None:
+            self.preview.stop()
+        self.preview = Preview(self) if self.is_serve else None
+        self.browser_search.keep_documents = self.preview is not None
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        """The server's builder becomes the preview's: a saved postmortem re-renders what shows it (see
+        pmkb.mkdocs_plugin.preview); anything else is MkDocs' own full build."""
+        if self.preview is None or not self.config.enabled:
+            return server
+        others = [name for name in config.plugins if name != "pmkb"]
+        if others:
+            # Another plugin may depend on every page of a build (MkDocs' search writes one index of them all).
+            log.info(
+                f"every save builds the whole site: the preview re-renders pages alone with no plugin but pmkb "
+                f"(here also: {', '.join(others)})"
+            )
+            return server
+        server.builder = self.preview.attach(server, builder)
+        return server
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
@@ -130,16 +158,21 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # earlier, enabled build left, so that no page of this build is given pmkb's views or templates.
             self.site, self.errors_by_file, self.chrome_keys = None, {}, None
             return config
+        if self.preview is not None:
+            self.preview.build_started(config)
         try:
             speedups()
             value_limit()
             self.today = today_from_environment()
         except (SpeedupsError, TodayError, ValueLimitError) as error:
             raise PluginError(f"pmkb: {error}") from None
+        _check_theme_and_search(config)
         project_root = Path(config.config_file_path or ".").parent
         taxonomy, self.taxonomy_diagnostics, taxonomy_file = load_taxonomy(
             self.config.taxonomy, project_root, Path(config.config_file_path or "mkdocs.yml").name
         )
+        taxonomy, field_diagnostics = with_custom_fields(taxonomy, self.config.fields, config.config_file_path)
+        self.taxonomy_diagnostics += field_diagnostics
         if taxonomy_file is not None and str(taxonomy_file) not in config.watch:
             config.watch.append(str(taxonomy_file))  # `mkdocs serve` rebuilds when the taxonomy changes
         if self.checker is None:
@@ -154,7 +187,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if SEARCH_STYLESHEET not in config.extra_css:
             config.extra_css.append(SEARCH_STYLESHEET)
         if SEARCH_SCRIPT not in (str(script) for script in config.extra_javascript):
-            config.extra_javascript.append(SEARCH_SCRIPT)
+            script = c.ExtraScriptValue(SEARCH_SCRIPT)
+            script.type = "module"
+            config.extra_javascript.append(script)
         if not config.site_url:
             # MkDocs then writes a sitemap.xml without a single URL, silently; the feed's links are relative.
             log.info("site_url is not set: sitemap.xml lists no pages and the Atom feed's links are relative")
@@ -178,9 +213,57 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def _add_postmortems(self, files: Files, config: MkDocsConfig) -> Files:
         """Check every postmortem, report, and add the generated pages and exports to `files`."""
-        assert self.checker is not None
         page_dirs = normalize_page_dirs(self.config.pages)
-        prefix = self.display_prefix = _display_prefix(config)
+        self.display_prefix = _display_prefix(config)
+        pages, refs, extra = self._exclude_unreadable(files, config, page_dirs)
+        catalog = self.check_postmortems(refs, pages, extra, config, page_dirs)
+        self._start_late_work(catalog, config)
+        charts = site_charts(catalog, include_drafts=self.config.drafts)
+        self._prepare_charts(charts, config)
+        try:
+            binary = self.browser_search.start(
+                catalog,
+                include_drafts=self.config.drafts,
+                directory_urls=config.use_directory_urls,
+                site_dir=config.site_dir,
+                project_root=Path(config.config_file_path or "mkdocs.yml").parent,
+                other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
+                pages_per_index=self.config.search_index_pages,
+            )
+        except PagefindError as error:
+            raise PluginError(f"pmkb: the browser search index cannot be built: {error}") from None
+        self.pagefind_version = binary.version
+        for skipped in binary.skipped:
+            log.info(f"browser search: passed over {skipped}")
+        log.info(f"browser search: indexing with {binary.describe()}")
+        views: dict[tuple, PostmortemView] | None = {} if self.preview is not None else None  # kept for saves
+        self.site = build_site(
+            catalog,
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            content_folder=self.display_prefix.rstrip("/") or Path(config.docs_dir).name,
+            charts=charts,
+            views=views,
+        )
+        _place_postmortems(files, refs, self.site, page_dirs)
+        own_pages = self._add_generated_files(files, catalog, config)
+        if self.preview is not None:
+            exports = export_names(catalog, include_drafts=self.config.drafts)
+            self.preview.built = Built(
+                config, files, refs, pages, extra, page_dirs, catalog, own_pages, exports, views=views or {}
+            )
+        if config.nav is None:
+            config.nav = self._default_nav(files, page_dirs)
+        return files
+
+    def _exclude_unreadable(
+        self, files: Files, config: MkDocsConfig, page_dirs: tuple[str, ...]
+    ) -> tuple[dict[str, File], list, list[Diagnostic]]:
+        """The pages MkDocs will build, the catalog's references to them, and the problems of the walk.
+
+        Pages the walk cannot read (a bad link or name, a named pipe, below a link to outside the content folder)
+        and postmortems at reserved URLs are excluded from the build; the catalog reports them."""
+        prefix = self.display_prefix
         # The same walk as `pmkb lint` (so both judge the same files), kept to the pages MkDocs will build.
         pages = {
             file.src_uri: file
@@ -202,12 +285,25 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         extra.extend(d for d in link_diagnostics if d.path[len(prefix) :] in published)
         known = {ref.src_uri for ref in refs}
         for src_uri, file in pages.items():
-            if src_uri not in known:  # a bad link or name, a named pipe, or below a link to outside the content folder
+            if src_uri not in known:
                 file.inclusion = InclusionLevel.EXCLUDED
         for ref in refs:
             if is_postmortem(ref.src_uri, page_dirs) and reserved_problem(ref.src_uri, config.use_directory_urls):
                 pages[ref.src_uri].inclusion = InclusionLevel.EXCLUDED  # reported by the catalog; never shadowed
+        return pages, refs, extra
 
+    def check_postmortems(
+        self,
+        refs: list,
+        pages: dict[str, File],
+        extra: list[Diagnostic],
+        config: MkDocsConfig,
+        page_dirs: tuple[str, ...],
+        saved: set[str] | None = None,
+    ) -> Catalog:
+        """The catalog of every postmortem, its problems reported (a build fails on an error, serve shows it).
+        `saved`: the preview's saved files, whose problems alone are said again (all are shown on their pages)."""
+        assert self.checker is not None
         catalog = build_catalog(
             refs,
             checker=self.checker,
@@ -219,71 +315,47 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             unbuilt={src_uri for src_uri, file in pages.items() if file.inclusion is InclusionLevel.DRAFT},
             include_drafts=self.config.drafts,
         )
-        self._report(catalog.diagnostics)
+        self._report(catalog.diagnostics, saved)
+        return catalog
+
+    def _start_late_work(self, catalog: Catalog, config: MkDocsConfig) -> None:
+        """The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
+        another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
+        before the first page is written."""
         self._drop_late_work()  # a previous build's, never collected (only if MkDocs skipped on_env and on_build_error)
         self.export_folder = make_temp_folder("pmkb-exports-")  # removed even on SIGTERM (pmkb.runtime.tempfiles)
-        # The exports and similar incidents (a second or more on a cold cache at 1,000 postmortems) are made on
-        # another core while this one builds the views and MkDocs converts the Markdown; on_env collects them,
-        # before the first page is written.
-        project_root = Path(config.config_file_path or "mkdocs.yml").parent
-        # Specs and text alternatives are made here, for the pages; drawing them (about 50 ms a chart) is late work.
-        charts = site_charts(catalog, include_drafts=self.config.drafts)
+        finder = self.similar_finder(config)
+        settings = ExportSettings(
+            include_drafts=self.config.drafts,
+            directory_urls=config.use_directory_urls,
+            site_name=config.site_name,
+            site_url=config.site_url or "",
+        )
+        self.late = Deferred(
+            partial(late_work, catalog, export_folder=self.export_folder, settings=settings, find_similar=finder)
+        )
+
+    def similar_finder(self, config: MkDocsConfig) -> SimilarFinder | None:
+        """Similar incidents of a catalog, or None when the site shows none (option `similar: 0`)."""
+        if self.config.similar <= 0:
+            return None
+        return partial(_find_similar, Path(config.config_file_path or "mkdocs.yml").parent, self.config.similar)
+
+    def _prepare_charts(self, charts: SiteCharts, config: MkDocsConfig) -> None:
+        """Specs and text alternatives are made with the pages; drawing them (about 50 ms a chart) starts in
+        on_nav: after the fork of the late work (the engine is a process of its own, never forked), and after the
+        collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage)."""
         self._stop_charts()
         self.svgs.clear()
-        self.late = Deferred(
-            partial(
-                _late_work,
-                catalog,
-                export_folder=self.export_folder,
-                project_root=project_root,
-                similar_limit=self.config.similar,
-                include_drafts=self.config.drafts,
-                directory_urls=config.use_directory_urls,
-                site_name=config.site_name,
-                site_url=config.site_url or "",
-            )
-        )
-        # Drawn from on_nav on: after the fork above (the engine is a process of its own, never forked), and
-        # after the collector's freeze at the end of on_files (starting a process leaves a little cyclic garbage).
+        project_root = Path(config.config_file_path or "mkdocs.yml").parent
         self.pending_charts = (
             (charts, project_root / ".cache" / "pmkb" / "charts") if charts_enabled(self.config.charts) else None
         )
 
-        try:
-            binary = self.browser_search.start(
-                catalog,
-                include_drafts=self.config.drafts,
-                directory_urls=config.use_directory_urls,
-                site_dir=config.site_dir,
-                project_root=project_root,
-                other_pages=sum(1 for src_uri in pages if not is_postmortem(src_uri, page_dirs)),
-                pages_per_index=self.config.search_index_pages,
-            )
-        except PagefindError as error:
-            raise PluginError(f"pmkb: the browser search index cannot be built: {error}") from None
-        self.pagefind_version = binary.version
-        for skipped in binary.skipped:
-            log.info(f"browser search: passed over {skipped}")
-        log.info(f"browser search: indexing with {binary.describe()}")
-        site = self.site = build_site(
-            catalog,
-            include_drafts=self.config.drafts,
-            directory_urls=config.use_directory_urls,
-            content_folder=prefix.rstrip("/") or Path(config.docs_dir).name,
-            charts=charts,
-        )
-        for ref in refs:
-            postmortem_file = files.get_file_from_path(ref.src_uri)
-            if postmortem_file is None or not is_postmortem(ref.src_uri, page_dirs):
-                continue
-            if postmortem_file.inclusion is InclusionLevel.DRAFT:
-                continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
-            # Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all. One too
-            # broken for a record (its errors) still gets its page, with the errors on it.
-            record = site.page(ref.src_uri)
-            built = record is None or record.built
-            postmortem_file.inclusion = InclusionLevel.NOT_IN_NAV if built else InclusionLevel.DRAFT
-
+    def _add_generated_files(self, files: Files, catalog: Catalog, config: MkDocsConfig) -> dict[str, str]:
+        """The pages pmkb generates, and the exports, as MkDocs files. Returns the generated pages an author's
+        own file serves: generated source -> the author's."""
+        assert self.site is not None and self.export_folder is not None
         # An author's own page where pmkb generates one keeps its text on top: found by where MkDocs writes it,
         # so that `README.md` counts as `index.md` (two files for one URL would replace each other).
         own_pages = {
@@ -291,10 +363,12 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             for file in files.documentation_pages()
             if not file.inclusion.is_excluded()
         }
-        for record in site.generated():
+        served_by_own: dict[str, str] = {}
+        for record in self.site.generated():
             own = own_pages.get(dest_path(record.src_uri, config.use_directory_urls))
             if own is not None:
-                site.serve_from(record.src_uri, own)
+                self.site.serve_from(record.src_uri, own)
+                served_by_own[record.src_uri] = own
                 continue
             left_out = files.get_file_from_path(record.src_uri)  # excluded by the author (exclude_docs): ours instead
             if left_out is not None:
@@ -305,14 +379,13 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         # holds); MkDocs copies them after on_env, once that work is collected.
         for name in export_names(catalog, include_drafts=self.config.drafts):
             files.append(File.generated(config, name, abs_src_path=os.path.join(self.export_folder, name)))
-
-        if config.nav is None:
-            config.nav = self._default_nav(files, page_dirs)
-        return files
+        return served_by_own
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         if not self.config.enabled:
             return nav
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.nav = nav
         if self.pending_charts is not None:
             # Two jobs: the home page's few charts are ready early; the facet pages, rendered last, wait for the
             # rest, which the engine draws on the second core while MkDocs converts the Markdown.
@@ -351,6 +424,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         if not self.config.enabled:
             return env
         self._collect_late_work()
+        if self.dirty:
+            self._convert_unchanged_pages(config, files)
         # Every page's Markdown is converted and queued: Pagefind writes its index while MkDocs renders.
         self.browser_search.write()
         # Escape every value in pmkb's own templates (and only there: Material's expect raw HTML strings).
@@ -364,6 +439,9 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         env.autoescape = autoescape
         env.globals["pmkb_fragments"] = RenderedFragments(reuse_rows=speedups().rows)
         env.globals["pmkb_svgs"] = self.svgs
+        env.filters["pmkb_split_after_section"] = split_after_section
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.env = env
         return env
 
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -427,9 +505,17 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             # The headings pmkb's templates add (action items, related incidents, dashboard sections) belong in
             # the table of contents as much as the author's own.
             # Material lists the children of a leading h1 as the page's contents: ours go where it looks.
-            extra = [_anchor(entry) for entry in record.toc]
+            # An entry that joins the author's own section (their "Action items") is listed under that heading.
+            authored = {item.id for item in _toc_items(page.toc.items)}
+            extra = [_anchor(entry) for entry in record.toc if not entry.within or entry.within not in authored]
             items = page.toc.items
-            (items[0].children if items and items[0].level == 1 else items).extend(extra)
+            target = items[0].children if items and items[0].level == 1 else items
+            # The preview renders a page again without converting its Markdown: the headings added last time go.
+            added = {id(anchor) for anchor in self.toc_added.pop(src_uri, ())}
+            target[:] = [anchor for anchor in target if id(anchor) not in added]
+            target.extend(extra)
+            if self.preview is not None:
+                self.toc_added[src_uri] = extra
         errors = self.errors_by_file.get(src_uri)
         if errors:
             context["pmkb_errors"] = [d.as_text() for d in errors]
@@ -456,6 +542,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         gc.unfreeze()
+        if self.preview is not None:
+            self.preview.build_finished()
         if self.chart_jobs:
             for name in list(self.chart_jobs):
                 self._collect_charts(name)
@@ -482,11 +570,15 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         gc.unfreeze()
+        if self.preview is not None:
+            self.preview.build_failed()
         self._drop_late_work()
         self.browser_search.cancel()
         self._stop_charts()
 
     def on_shutdown(self) -> None:
+        if self.preview is not None:
+            self.preview.stop()
         self._drop_late_work()
         self.browser_search.cancel()
         self._stop_charts()
@@ -498,12 +590,22 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         late, self.late = self.late, None
         results = late.result()
-        if results.similar_error is not None:  # logged here, not in the child: --strict counts this warning
-            log.warning(f"similar incidents left out: {results.similar_error}")
+        if results.error is not None:  # logged here, not in the child: --strict counts this warning
+            log.warning(f"similar incidents left out: {results.error}")
         for note in results.notes:
             log.info(note)
         if results.similar:
             self.site.add_similar(results.similar)
+        if self.preview is not None and self.preview.built is not None:
+            self.preview.built.similar = results.similar
+
+    def _convert_unchanged_pages(self, config: MkDocsConfig, files: Files) -> None:
+        """`--dirty` converts only the pages whose file changed; the browser search index is made from every page,
+        so the others are converted too (never rendered or written again): a dirty build's index keeps them all."""
+        inclusion = InclusionLevel.is_in_serve if self.is_serve else InclusionLevel.is_included
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is not None and file.page.content is None:
+                _populate_page(file.page, config, files)
 
     def _record(self, src_uri: str) -> PageRecord | None:
         return self.site.page(src_uri) if self.site is not None else None
@@ -535,14 +637,16 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             self.late = None
         self._remove_export_folder()
 
-    def _report(self, diagnostics) -> None:
+    def _report(self, diagnostics, saved: set[str] | None = None) -> None:
         self.errors_by_file = {}
         errors = [d for d in diagnostics if d.is_error]
+        prefix = self.display_prefix
         for diagnostic in diagnostics:
+            src_uri = diagnostic.path[len(prefix) :] if diagnostic.path.startswith(prefix) else ""
             if diagnostic.is_error:
-                prefix = self.display_prefix
-                src_uri = diagnostic.path[len(prefix) :] if diagnostic.path.startswith(prefix) else ""
                 self.errors_by_file.setdefault(src_uri, []).append(diagnostic)
+            elif saved is not None and src_uri not in saved:
+                continue
             elif diagnostic.fails_strict:
                 log.warning(diagnostic.as_text())
             else:
@@ -551,7 +655,8 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
             return
         if self.is_serve:
             for diagnostic in errors:
-                log.error(diagnostic.as_text())
+                if saved is None or diagnostic.path[len(prefix) :] in saved:
+                    log.error(diagnostic.as_text())
             return
         shown = "\n".join(d.as_text() for d in errors[:MAX_ERRORS_SHOWN])
         more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
@@ -575,46 +680,25 @@ class PostmortemPlugin(BasePlugin[PostmortemPluginConfig]):
         return nav
 
 
-@dataclass(frozen=True)
-class LateResults:
-    similar: dict[str, tuple[str, ...]]  # postmortem id -> ids of its similar incidents
-    similar_error: str | None = None
-    notes: tuple[str, ...] = ()  # said once, as information (a damaged cache that was rebuilt)
+def _place_postmortems(files: Files, refs: list, site: Site, page_dirs: tuple[str, ...]) -> None:
+    """Postmortems stay out of the sidebar: with thousands in the nav, every page repeats them all. One too
+    broken for a record (its errors) still gets its page, with the errors on it; a draft the site leaves out is
+    served, never built."""
+    for ref in refs:
+        postmortem_file = files.get_file_from_path(ref.src_uri)
+        if postmortem_file is None or not is_postmortem(ref.src_uri, page_dirs):
+            continue
+        if postmortem_file.inclusion is InclusionLevel.DRAFT:
+            continue  # draft_docs: MkDocs serves it and never builds it; pmkb's `drafts` does not override that
+        record = site.page(ref.src_uri)
+        built = record is None or record.built
+        postmortem_file.inclusion = InclusionLevel.NOT_IN_NAV if built else InclusionLevel.DRAFT
 
 
-def _late_work(
-    catalog: Catalog,
-    *,
-    export_folder: str,
-    project_root: Path,
-    similar_limit: int,
-    include_drafts: bool,
-    directory_urls: bool,
-    site_name: str,
-    site_url: str,
-) -> LateResults:
-    """What no page needs until pages are rendered: the exports and the feed, written into `export_folder`, the
-    charts' SVG and similar incidents. Run in a forked child (pmkb.runtime.forking), so it writes files and
-    returns values."""
-    exported = export_files(
-        catalog, include_drafts=include_drafts, directory_urls=directory_urls, site_name=site_name, site_url=site_url
-    )
-    for name, content in exported.items():
-        target = Path(export_folder, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8"))
-    results = LateResults({})
-    if similar_limit <= 0:
-        return results
-    from pmkb.search.similarity import SearchIndexError, similar_incidents
+def _find_similar(project_root: Path, limit: int, catalog: Catalog) -> SimilarFound:
+    from pmkb.search.similarity import similar_found  # imported by the builds that show similar incidents only
 
-    notes: list[str] = []
-    try:
-        return replace(
-            results, similar=similar_incidents(project_root, catalog, limit=similar_limit, notes=notes), notes=(*notes,)
-        )
-    except SearchIndexError as error:
-        return replace(results, similar_error=str(error), notes=(*notes,))
+    return SimilarFound(*similar_found(project_root, catalog, limit))
 
 
 def _readmes(refs) -> set[str]:
@@ -635,3 +719,32 @@ def _anchor(entry: TocEntry) -> AnchorLink:
     anchor = AnchorLink(entry.title, entry.id, entry.level)
     anchor.children = [_anchor(child) for child in entry.children]
     return anchor
+
+
+MATERIAL_SEARCH = ("material/search", "search")
+
+
+def _check_theme_and_search(config: MkDocsConfig) -> None:
+    """pmkb's pages extend Material's templates (another theme fails deep inside Jinja), and pmkb's search
+    replaces Material's (both would put a box in the header)."""
+    config_name = Path(config.config_file_path or "mkdocs.yml").name
+    theme = config.theme.name
+    if theme != "material":
+        shown = f"theme '{theme}'" if theme else "a theme without a name (custom_dir only)"
+        raise PluginError(
+            f"pmkb needs the Material theme: set `theme: material` (or `theme: {{name: material}}`) in "
+            f"{config_name}; {shown} cannot show pmkb's pages"
+        )
+    configured = [name for name in MATERIAL_SEARCH if name in config.plugins]
+    if configured:
+        log.warning(
+            "Material's search plugin ('%s') is configured beside pmkb, which brings its own search: the header "
+            "shows two search boxes. Remove `search` from plugins in %s",
+            configured[0].removeprefix("material/"),
+            config_name,
+        )
+
+
+def _toc_items(items) -> list:
+    """Every entry of a page's table of contents, nested ones included."""
+    return [entry for item in items for entry in (item, *_toc_items(item.children))]

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pmkb.core.catalog import SourceRef, check_bytes, discover, is_hidden, is_postmortem
+from pmkb.core.fields import shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.source import body_of
 from pmkb.core.taxonomy import Taxonomy
@@ -133,11 +134,12 @@ def translate(node):
 # -- the whoosh schema -------------------------------------------------------------------------------------------
 
 
-def _schema():
+def _schema(taxonomy: Taxonomy):
+    """The index's fields: the built-in ones, and a keyword field per value field (`region:eu-west-1`)."""
     from whoosh import fields as f
 
     text = text_analyzer()
-    return f.Schema(
+    schema = f.Schema(
         path=f.ID(stored=True, unique=True),  # src_uri: the unique key updates and deletes go by
         id=f.ID(sortable=True),  # lower case
         title=f.TEXT(analyzer=text),
@@ -159,6 +161,9 @@ def _schema():
         severity_rank=f.NUMERIC(int),
         meta=f.STORED(),  # what a hit shows, in the author's spelling
     )
+    for spec in taxonomy.value_fields:  # their names never clash with the fields above (custom_fields.RESERVED_NAMES)
+        schema.add(spec.name, f.KEYWORD(lowercase=True))
+    return schema
 
 
 def _document(postmortem: Postmortem, body: str, taxonomy: Taxonomy) -> dict:
@@ -167,8 +172,12 @@ def _document(postmortem: Postmortem, body: str, taxonomy: Taxonomy) -> dict:
     def keywords(values: Iterable[str]) -> str:
         return " ".join(dict.fromkeys(normalize_keyword(v) for v in values if normalize_keyword(v)))
 
+    given = [(spec.name, value) for spec in taxonomy.value_fields if (value := p.value_of(spec.name)) is not None]
+    values = {name: shown_values(value) for name, value in given}  # type: ignore[arg-type]  # validated values
     words = [p.id.replace("-", " "), *p.services, *p.tags, p.cause, *p.contributing, *p.owners]
+    words += [word for name, value in given if isinstance(value, str | tuple) for word in values[name]]
     return {
+        **{name: keywords(texts) for name, texts in values.items()},
         "path": p.src_uri,
         "id": p.id.lower(),
         "title": p.title,
@@ -316,7 +325,7 @@ def _is_plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
-def _write_atomically(path: Path, text: str | Iterable[str]) -> None:
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Replace `path` with `text` (or its chunks, written one by one) all at once: readers see old or new."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
@@ -505,7 +514,7 @@ class SearchIndex:
 
         storage = _storage(self.directory / manifest.generation)
         generation = int(manifest.toc[0][len(INDEX_NAME) + 2 : -4])
-        schema = _schema()
+        schema = _schema(self.taxonomy)
         toc = TOC.read(storage, INDEX_NAME, gen=generation, schema=schema)
         reader = FileIndex._reader(storage, schema, toc.segments, generation)
         return Searcher(reader)
@@ -531,7 +540,7 @@ class SearchIndex:
                 self._clear_the_way()
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            message = f"cannot create the search index folder {self.directory}: {_reason(error)}"
+            message = f"cannot create the search index folder {self.directory}: {failure_reason(error)}"
             raise SearchIndexError(message) from None
         timeout = self.lock_timeout if manifest is not None else max(self.lock_timeout, INITIAL_BUILD_TIMEOUT)
         with self._update_lock(timeout) as problem:
@@ -551,7 +560,7 @@ class SearchIndex:
                 except SearchIndexError:
                     raise
                 except Exception as error:  # a broken index: whoosh may raise anything; start over
-                    damaged = f"the index could not be updated ({_reason(error)})"
+                    damaged = f"the index could not be updated ({failure_reason(error)})"
                     report, manifest = self._rebuild(found)
             report.repaired = damaged
         report.seconds = time.perf_counter() - started
@@ -580,7 +589,7 @@ class SearchIndex:
             acquired = bool(try_for(lambda: lock.acquire(blocking=False), timeout=timeout, delay=0.05))
             problem = None if acquired else "another pmkb process is updating it and did not finish in time"
         except OSError as error:
-            problem = f"cannot lock it in {self.directory}: {_reason(error)}"
+            problem = f"cannot lock it in {self.directory}: {failure_reason(error)}"
         try:
             yield problem
         finally:
@@ -631,11 +640,13 @@ class SearchIndex:
         folder = self.directory / generation
         try:
             folder.mkdir(parents=True)
-            index = FileIndex.create(_storage(folder), _schema(), INDEX_NAME)
+            index = FileIndex.create(_storage(folder), _schema(self.taxonomy), INDEX_NAME)
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=REBUILD_MEMORY_MB)
         except Exception as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise SearchIndexError(f"cannot create the search index in {self.directory}: {_reason(error)}") from None
+            raise SearchIndexError(
+                f"cannot create the search index in {self.directory}: {failure_reason(error)}"
+            ) from None
         entries: dict[str, ManifestEntry] = {}
         try:
             for src_uri, entry, document in self._read_changes(None, found, report):
@@ -650,14 +661,16 @@ class SearchIndex:
             shutil.rmtree(folder, ignore_errors=True)
             if not isinstance(error, Exception):
                 raise
-            raise SearchIndexError(f"cannot build the search index in {self.directory}: {_reason(error)}") from None
+            raise SearchIndexError(
+                f"cannot build the search index in {self.directory}: {failure_reason(error)}"
+            ) from None
         report.unchanged = 0
         manifest = Manifest(generation, str(self.docs_dir), self.fingerprint, toc, files, entries)
         try:
-            _write_atomically(self.manifest_path, json.dumps(manifest.to_json(), separators=(",", ":")))
+            write_atomically(self.manifest_path, json.dumps(manifest.to_json(), separators=(",", ":")))
         except OSError as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {failure_reason(error)}") from None
         self._remove_other_generations(generation)
         return report, manifest
 
@@ -680,7 +693,7 @@ class SearchIndex:
         toc, files = manifest.toc, manifest.files
         folder = self.directory / manifest.generation
         if needs_writer:
-            index = FileIndex(_storage(folder), _schema(), INDEX_NAME)
+            index = FileIndex(_storage(folder), _schema(self.taxonomy), INDEX_NAME)
             writer = _writer(index, timeout=WHOOSH_LOCK_TIMEOUT, limitmb=256)
             try:
                 for src_uri in deleted:
@@ -699,9 +712,9 @@ class SearchIndex:
             toc, files = self._record_files(folder)
         updated = Manifest(manifest.generation, manifest.docs_dir, manifest.taxonomy, toc, files, entries)
         try:
-            _write_atomically(self.manifest_path, json.dumps(updated.to_json(), separators=(",", ":")))
+            write_atomically(self.manifest_path, json.dumps(updated.to_json(), separators=(",", ":")))
         except OSError as error:
-            raise SearchIndexError(f"cannot write {self.manifest_path}: {_reason(error)}") from None
+            raise SearchIndexError(f"cannot write {self.manifest_path}: {failure_reason(error)}") from None
         report.invalid = _invalid_count(updated)
         return report, updated
 
@@ -754,7 +767,7 @@ class SearchIndex:
                 raise
             except Exception as error:  # a concurrent writer, or a damaged index: whoosh may raise anything
                 failure = error
-        raise SearchIndexError(f"cannot read the search index in {self.directory}: {_reason(failure)}")
+        raise SearchIndexError(f"cannot read the search index in {self.directory}: {failure_reason(failure)}")
 
     @contextlib.contextmanager
     def open_searcher(self, manifest: Manifest | None = None) -> Iterator[IndexSearcher]:
@@ -883,7 +896,8 @@ def _storage(folder: Path):
     return FileStorage(str(folder))
 
 
-def _reason(error: BaseException | None) -> str:
+def failure_reason(error: BaseException | None) -> str:
+    """Why an operation on the index's files failed, in one line: the OS's words and the file, else the error."""
     if error is None:
         return "unknown error"
     if isinstance(error, OSError) and error.strerror:
@@ -908,19 +922,25 @@ def _invalid_count(manifest: Manifest) -> int:
 
 
 def _facet_counts(searcher, whoosh_query, taxonomy: Taxonomy) -> dict[str, list[tuple[str, int]]]:
-    """Counts by cause, severity and service over every match (not only the hits shown)."""
+    """Counts by cause, severity, service and each value field declared with `facet`, over every match (not only
+    the hits shown). A declared value is counted in its declared spelling."""
     matched = set(searcher.docs_for_query(whoosh_query))
     reader = searcher.reader()
     spelled = {slug.lower(): slug for slug in taxonomy.slugs("severities")}
     severity_order = {slug.lower(): rank for rank, slug in enumerate(taxonomy.slugs("severities"))}
+    declared = [spec for spec in taxonomy.value_fields if spec.facet]
+    spellings = {"severity": spelled}
+    for spec in declared:
+        choices = spec.item.choices if spec.item is not None else spec.choices
+        spellings[spec.name] = {normalize_keyword(choice): choice for choice in choices}
     counts: dict[str, list[tuple[str, int]]] = {}
-    for name in FACET_FIELDS:
+    for name in (*FACET_FIELDS, *(spec.name for spec in declared)):
         values = []
         for term in reader.lexicon(name):
             value = term.decode("utf-8") if isinstance(term, bytes) else term
             count = len(matched.intersection(reader.postings(name, value).all_ids()))
             if count:
-                values.append((spelled.get(value, value) if name == "severity" else value, count))
+                values.append((spellings.get(name, {}).get(value, value), count))
         if name == "severity":
             values.sort(key=lambda pair: (severity_order.get(pair[0].lower(), len(severity_order)), pair[0]))
         else:

@@ -34,21 +34,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pmkb.core.diagnostics import shown
+from pmkb.core.fields import POSTMORTEM, Field, keyword_fields
 from pmkb.core.taxonomy import Taxonomy
 from pmkb.search.analyzer import analyze
 
-KEYWORD_FIELDS = ("cause", "contributing", "severity", "service", "tag", "status", "owner", "trigger", "detection")
-TAXONOMY_FIELDS = {
-    "cause": "causes",
-    "contributing": "causes",
-    "severity": "severities",
-    "trigger": "triggers",
-    "detection": "detection",
-}
+# The fields matching whole values come from the declarations (`query`, and each value field of a knowledge base);
+# the others are the query language's own.
+BUILT_IN_KEYWORDS = keyword_fields(POSTMORTEM)
+KEYWORD_FIELDS = tuple(BUILT_IN_KEYWORDS)
+TAXONOMY_FIELDS = {name: spec.taxonomy for name, spec in BUILT_IN_KEYWORDS.items() if spec.taxonomy}
 QUERY_FIELDS = (*KEYWORD_FIELDS, "id", "title", "year", "date")
 # Bounds that keep every step recursive or not (this parser, the translation to whoosh, whoosh's own query
 # tree) far from Python's recursion limit and quick: no one writes a query that long or that deep by hand.
@@ -167,15 +165,24 @@ def _tokenize(query: str) -> list[_Token]:
 
 @dataclass
 class QueryContext:
-    """What a query is checked against: the taxonomy's values and severity order."""
+    """What a query is checked against: the fields (the knowledge base's own too), their values, severity order."""
 
     taxonomy: Taxonomy | None = None
+    keywords: dict[str, Field] = field(init=False)
+    fields: tuple[str, ...] = field(init=False)  # every field a query may name
+
+    def __post_init__(self) -> None:
+        self.keywords = keyword_fields(self.taxonomy.front_matter) if self.taxonomy else BUILT_IN_KEYWORDS
+        self.fields = (*self.keywords, *(name for name in QUERY_FIELDS if name not in self.keywords))
 
     def allowed(self, query_field: str) -> tuple[str, ...] | None:
-        section = TAXONOMY_FIELDS.get(query_field)
-        if self.taxonomy is None or section is None:
+        spec = self.keywords.get(query_field)
+        if spec is None or (spec.taxonomy and self.taxonomy is None):
             return None
-        return self.taxonomy.slugs(section)
+        if spec.taxonomy and self.taxonomy is not None:
+            return self.taxonomy.slugs(spec.taxonomy)
+        # A built-in enum (status) finds nothing when mistyped, as before; a knowledge base's own choice is checked.
+        return None if spec.query else spec.choices or None
 
     def severity_rank(self, value: str) -> int | None:
         if self.taxonomy is None:
@@ -284,7 +291,7 @@ class _Parser:
 
     def fielded(self, token: _Token):
         name = token.text
-        if name not in QUERY_FIELDS:
+        if name not in self.context.fields:
             raise QueryError(self.unknown_field(name, token))
         value = self.peek()
         if value.kind == "lparen":
@@ -296,9 +303,9 @@ class _Parser:
 
     def unknown_field(self, name: str, token: _Token) -> str:
         shown = self.query[token.column - 1 :].split()[0] if self.query[token.column - 1 :].strip() else name
-        close = difflib.get_close_matches(name.lower(), QUERY_FIELDS, n=1)
+        close = difflib.get_close_matches(name.lower(), self.context.fields, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown field '{name}' in '{shown}'{hint}; fields: {', '.join(sorted(QUERY_FIELDS))}"
+        return f"unknown field '{name}' in '{shown}'{hint}; fields: {', '.join(sorted(self.context.fields))}"
 
     def value(self, query_field: str | None, text: str, phrase: bool, token: _Token):
         shown = f"{query_field}:{text}" if query_field else text
@@ -321,7 +328,9 @@ class _Parser:
             return KeywordNode("id", value, prefix)
         allowed = self.context.allowed(query_field)
         if allowed is not None and not prefix and value not in {a.lower() for a in allowed}:
-            kind = "severity" if query_field == "severity" else TAXONOMY_FIELDS[query_field].rstrip("s")
+            kind = (
+                "severity" if query_field == "severity" else TAXONOMY_FIELDS.get(query_field, query_field).rstrip("s")
+            )
             if query_field in ("cause", "contributing"):
                 kind = "cause"
             raise QueryError(f"unknown {kind} '{text}' in '{shown}'; allowed: {', '.join(allowed)}")

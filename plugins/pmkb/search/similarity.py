@@ -27,7 +27,7 @@ from pathlib import Path
 from pmkb.core.model import Postmortem
 from pmkb.core.source import body_of
 from pmkb.search.analyzer import text_analyzer
-from pmkb.search.index import SearchIndexError, _reason, _write_atomically, cache_dir
+from pmkb.search.index import SearchIndexError, cache_dir, failure_reason, write_atomically
 
 SIMILAR_FORMAT = "pmkb-similar"
 SIMILAR_VERSION = 1  # bump whenever the algorithm, its weights or the analyzer change
@@ -81,12 +81,22 @@ def similar_incidents(
     except SearchIndexError:
         raise
     except Exception as error:  # the build must not fail for a nicety: report, in one line, whatever happened
-        raise SearchIndexError(f"similar incidents unavailable: {_reason(error)}") from error
+        raise SearchIndexError(f"similar incidents unavailable: {failure_reason(error)}") from error
     finally:
         if (
             notes is not None and work is not None
         ):  # a damaged cache was rebuilt: said once, never a warning (--strict must pass)
             notes.extend(f"similar incidents: {name} could not be read and was rebuilt" for name in work.damaged)
+
+
+def similar_found(project_root: Path, catalog, limit: int):
+    """`similar_incidents` as a build takes it: the lists, or the one line that says why there are none, and the
+    notes to say once (a damaged cache that was rebuilt), as `pmkb.site.late_work.SimilarFound`'s fields."""
+    notes: list[str] = []
+    try:
+        return similar_incidents(project_root, catalog, limit=limit, notes=notes), None, tuple(notes)
+    except SearchIndexError as error:
+        return {}, str(error), tuple(notes)
 
 
 @dataclass
@@ -277,7 +287,7 @@ class _SimilarIncidents:
 
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / SIMILAR_TERMS_NAME, chunks())
+            write_atomically(self.directory / SIMILAR_TERMS_NAME, chunks())
         except OSError:
             pass  # as in _save
 
@@ -285,7 +295,7 @@ class _SimilarIncidents:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             payload = {"format": SIMILAR_FORMAT, "version": SIMILAR_VERSION, **data}
-            _write_atomically(self.directory / name, json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
+            write_atomically(self.directory / name, json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
         except OSError:
             pass  # a read-only checkout still gets its lists, computed every time
 

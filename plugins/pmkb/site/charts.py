@@ -403,8 +403,12 @@ def home_charts(insights: HomeInsights, severity_slugs: Sequence[str]) -> tuple[
                 "Overdue action items by owner",
                 insights.overdue_by_owner,
                 "Overdue items",
-                f"The {len(insights.overdue_by_owner)} owners with the most overdue items; most: {worst.period} "
-                f"({worst.count}).",
+                (
+                    f"The {len(insights.overdue_by_owner)} owners with the most overdue items; most: {worst.period} "
+                    if len(insights.overdue_by_owner) > 1
+                    else "One owner has overdue items: "
+                )
+                + f"{worst.period} ({worst.count}).",
                 SEVERITY_COLOURS[0],
             )
         )

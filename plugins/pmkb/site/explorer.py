@@ -19,18 +19,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from pmkb.core.catalog import newest_first
+from pmkb.core.fields import MODELLED, POSTMORTEM, Field, Kind, shown_values
 from pmkb.core.model import Postmortem
 from pmkb.core.taxonomy import Taxonomy
 
 EXPLORER_SRC = "search/index.md"
 EXPLORER_TITLE = "Search incidents"
 INCIDENT_INDEX = "search/incidents.json"  # written with the pages (a generated file)
+FACET_INDEX = "search/filters.json"  # the facets alone, for the header box on every page
 PAGEFIND_IDS = "search/pagefind-ids.json"  # written after Pagefind's index: row i of the index is page ids[i]
 PAGEFIND_FOLDER = "pagefind"
 # The indexes the browser merges into pagefind/ (a site too big for one: the `search_index_pages` option).
@@ -67,6 +70,7 @@ def used_values(read: ReadRow) -> ValueList:
     """The values some row has, alphabetically (free words: services, tags)."""
 
     def values(rows: Sequence[Postmortem], taxonomy: Taxonomy) -> list[tuple[str, str]]:
+        # A row's words do not depend on the day (only action items' counts do).
         used = {value for p in rows for value in _as_tuple(read(p, date.min))}
         return [(value, value) for value in sorted(used)]
 
@@ -93,7 +97,7 @@ class ExplorerFacet:
 
     The browser knows a facet only from this description (`filters` in search/incidents.json), so a facet added
     here needs no change to the scripts. `kind` says how a value is matched: "values" (a row has the value),
-    "year" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
+    "years" (a year, range `2019..2021` or bound `>=2020`, against a year value) or "count" (a row passes value v
     when its count column v is above 0: the action items' "open" and "overdue").
     """
 
@@ -104,7 +108,7 @@ class ExplorerFacet:
     values: str = ""  # the value list the column's codes point into, when shared (contributing: "cause")
     many: bool = False  # a row has several values (a list column)
     free: bool = False  # values are words any postmortem may add: an unknown one matches nothing, not an error
-    kind: str = "values"  # values | year | count
+    kind: str = "values"  # values | years | count
     ranked: bool = False  # values in rank order, first the highest (severity): the chips' colours
     sort_title: str = ""  # offer sorting by the rank under this title
     in_query: bool = True  # `name:value` in a query becomes this filter (and a Pagefind filter on the page)
@@ -139,37 +143,53 @@ def _read(attribute: str) -> ReadRow:
     return lambda p, today: getattr(p, attribute)
 
 
+def field_facet(spec: Field, **presentation: Any) -> ExplorerFacet:
+    """The explorer facet of a declared field: named as `pmkb search` names it (`service` for `services`), its
+    values those of its taxonomy section, else its declared choices in their order, else the words in use; one
+    value per incident, or many for a list. `presentation` sets the rest (title, ranks, how a result shows it)."""
+    item = spec.item if spec.kind is Kind.LIST and spec.item is not None else spec
+    choices = ("yes", "no") if spec.kind is Kind.BOOL else item.choices
+    read = _read(spec.name) if spec.name in MODELLED else _read_value(spec)
+    if item.taxonomy:
+        values = taxonomy_values(item.taxonomy)
+    elif choices:
+        values = fixed_values(*((choice, choice) for choice in choices))
+    else:
+        values = used_values(read)
+    name = spec.query or spec.name
+    facet = ExplorerFacet(name, spec.title or name.capitalize(), read, values, many=spec.kind is Kind.LIST)
+    return replace(facet, free=not item.taxonomy and not choices, **presentation)
+
+
+def _read_value(spec: Field) -> ReadRow:
+    """A value field's value as the card shows it: its words (a list's), or its one word."""
+
+    def read(p: Postmortem, today: date) -> object:
+        value = p.value_of(spec.name)
+        if value is None:
+            return None
+        shown = shown_values(value)  # type: ignore[arg-type]  # a validated value
+        return shown if spec.kind is Kind.LIST else shown[0]
+
+    return read
+
+
+_DECLARED = {spec.query: spec for spec in POSTMORTEM.fields if spec.query}  # by `pmkb search` name
+
 # The explorer's facets, in the order the sidebar shows them, a result row lists them and a URL writes them. A
-# repeated URL parameter is OR within its facet; different parameters are AND.
+# repeated URL parameter is OR within its facet; different parameters are AND. The fields' own facets take
+# their values from the declarations; the year and the action items are facets of no field.
 EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
-    ExplorerFacet(
-        "severity",
-        "Severity",
-        _read("severity"),
-        taxonomy_values("severities"),
-        ranked=True,
-        sort_title="Most severe first",
-        result="chip",
-    ),
-    ExplorerFacet("cause", "Primary cause", _read("cause"), taxonomy_values("causes"), result="text"),
-    ExplorerFacet(
-        "contributing",
-        "Contributing cause",
-        _read("contributing"),
-        taxonomy_values("causes"),
-        values="cause",
-        many=True,
-    ),
-    ExplorerFacet(
-        "service", "Service", _read("services"), used_values(_read("services")), many=True, free=True, result="list"
-    ),
-    ExplorerFacet("tag", "Tag", _read("tags"), used_values(_read("tags")), many=True, free=True),
-    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="year"),
-    ExplorerFacet(
-        "status",
-        "Status",
-        _read("status"),
-        fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
+    field_facet(_DECLARED["severity"], title="Severity", ranked=True, sort_title="Most severe first", result="chip"),
+    field_facet(_DECLARED["cause"], title="Primary cause", result="text"),
+    field_facet(_DECLARED["contributing"], title="Contributing cause", values="cause"),
+    field_facet(_DECLARED["service"], title="Service", result="list"),
+    field_facet(_DECLARED["tag"], title="Tag"),
+    ExplorerFacet("year", "Year", lambda p, today: str(p.date.year), _years, kind="years"),
+    field_facet(
+        _DECLARED["status"],
+        title="Status",
+        values_from=fixed_values(*((s, STATUS_TITLES[s]) for s in ("published", "in-review"))),
         result="badge",
     ),
     ExplorerFacet(
@@ -181,9 +201,16 @@ EXPLORER_FACETS: tuple[ExplorerFacet, ...] = (
         in_query=False,
         result="count",
     ),
-    ExplorerFacet("trigger", "Trigger", _read("trigger"), taxonomy_values("triggers")),
-    ExplorerFacet("detection", "Detection", _read("detection"), taxonomy_values("detection")),
+    field_facet(_DECLARED["trigger"], title="Trigger"),
+    field_facet(_DECLARED["detection"], title="Detection"),
 )
+
+BUILT_IN_FACETS = frozenset(f.name for f in EXPLORER_FACETS)
+
+
+def explorer_facets(taxonomy: Taxonomy) -> tuple[ExplorerFacet, ...]:
+    """The explorer's facets under `taxonomy`: the built-in ones, then each value field declared with `facet`."""
+    return EXPLORER_FACETS + tuple(field_facet(spec) for spec in taxonomy.value_fields if spec.facet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +233,8 @@ class ExplorerView:
     ids_url: str
     rows_url: str  # the folder of the row chunks, site-relative with a trailing '/'
     browse: tuple[tuple[str, str], ...]  # (text, site-relative URL): the static pages shown without JavaScript
+    fields: tuple[str, ...]  # the query fields that become filters, as the hint shows them (`severity:SEV1..SEV2`)
+    example: str  # a query with fields, for the box's placeholder
 
 
 def is_indexed(postmortem: Postmortem) -> bool:
@@ -213,14 +242,33 @@ def is_indexed(postmortem: Postmortem) -> bool:
     return not postmortem.is_draft
 
 
-def explorer_view() -> ExplorerView:
+def explorer_view(taxonomy: Taxonomy) -> ExplorerView:
+    """The explorer's page; its hint and example name the facets and the values of the taxonomy in force."""
     return ExplorerView(
         EXPLORER_TITLE,
         INCIDENT_INDEX,
         PAGEFIND_IDS,
         ROWS_FOLDER + "/",
         (("root cause", "causes/"), ("severity", "severities/"), ("service", "services/"), ("tag", "tags/")),
+        tuple(_hint(f, taxonomy) for f in explorer_facets(taxonomy) if f.in_query),
+        _example(taxonomy),
     )
+
+
+def _hint(f: ExplorerFacet, taxonomy: Taxonomy) -> str:
+    """A facet's query field as the hint shows it: a range where its values have an order."""
+    if f.kind == "years":
+        return f"{f.name}:2019..2021"
+    slugs = [slug for slug, _ in f.values_from((), taxonomy)] if f.ranked else []
+    return f"{f.name}:{slugs[0]}..{slugs[1]}" if len(slugs) > 1 else f"{f.name}:"
+
+
+def _example(taxonomy: Taxonomy) -> str:
+    causes = taxonomy.slugs("causes")
+    cause = "deployment" if "deployment" in causes else causes[0] if causes else ""
+    severities = taxonomy.slugs("severities")
+    terms = [f"cause:{cause}" if cause else "", f"severity:{severities[0]}" if severities else "", "kernel"]
+    return " ".join(term for term in terms if term)
 
 
 def explorer_link(url_of: UrlOf, text: str, **filters: str) -> ExplorerLink:
@@ -273,18 +321,19 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
     row per incident was 876 KB.
     """
     rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
     facets = {
         f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
-        for f in EXPLORER_FACETS
+        for f in explorer
         if f.value_list == f.name
     }
     position = {name: {slug: i for i, (slug, _) in enumerate(values)} for name, values in facets.items()}
     columns: dict[str, dict[str, object]] = {}
-    for f in EXPLORER_FACETS:
+    for f in explorer:
         values = [f.read(p, today) for p in rows]
         if f.kind == "count":
             for number, (slug, _) in enumerate(facets[f.name]):
-                columns[slug] = encode([int(counts[number]) for counts in values]).as_json()  # type: ignore[index]
+                columns[slug] = encode([cast(tuple[int, ...], counts)[number] for counts in values]).as_json()
             continue
         codes = [[position[f.value_list].get(slug, -1) + 1 for slug in _as_tuple(value)] for value in values]
         if f.many:
@@ -298,10 +347,25 @@ def incident_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy, today,
         "version": INDEX_VERSION,
         "rows": len(rows),
         "chunk": ROW_CHUNK,
-        "filters": [f.description() for f in EXPLORER_FACETS],
+        "filters": [f.description() for f in explorer],
         "facets": facets,
         "columns": columns,
     }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def facet_index(postmortems: Iterable[Postmortem], taxonomy: Taxonomy) -> str:
+    """`search/filters.json`: {filters, facets} as in the metadata index, the value lists only of the facets with
+    fixed values (taxonomy sections, statuses): what the header box on every page needs to read a query's fields
+    (`cause:deployment`) and colour a severity by its rank, in a few kilobytes."""
+    rows = indexed_rows(postmortems)
+    explorer = explorer_facets(taxonomy)
+    facets = {
+        f.name: [[slug, title] for slug, title in f.values_from(rows, taxonomy)]
+        for f in explorer
+        if f.value_list == f.name and not f.free and f.kind == "values"
+    }
+    document = {"filters": [f.description() for f in explorer], "facets": facets}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -361,9 +425,12 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
     """The document Pagefind indexes for a postmortem: what its page shows, without the site's chrome.
 
     `body_html` is the rendered Markdown body (trusted HTML, as on the page); every front-matter value is escaped.
-    The card's words are indexed too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
-    of severity SEV2; the filters, sort keys and meta are attributes with inline values (slugs and dates: no
-    comma or colon needs escaping), except title and cause, which Pagefind reads from the elements' text.
+    The card's words are searched too, so `deployment` finds an incident whose cause is Deployment and `sev2` one
+    of severity SEV2, but as a meta field (`facts`), left out of the page's text: Pagefind searches meta fields
+    (1.5 and later) and takes excerpts from the text only, so a match in the card alone shows the title, the
+    impact summary and the start of the body, not the card's words. The filters, sort keys and meta are
+    attributes with inline values (slugs and dates: no comma or colon needs escaping), except title, cause and
+    facts, which Pagefind reads from the elements' text.
     """
 
     def title_of(section: str, slug: str | None) -> str:
@@ -371,8 +438,21 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         return entry.title if entry else (slug or "")
 
     severity = title_of("severities", p.severity)
-    filters = [(f.name, value) for f in EXPLORER_FACETS if f.in_query for value in _as_tuple(f.read(p, today)) if value]
-    marks = "".join(f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>' for name, value in filters)
+    filters = [
+        (f.name, value)
+        for f in explorer_facets(taxonomy)
+        if f.in_query
+        for value in _as_tuple(f.read(p, today))
+        if value
+    ]
+    # A value field's values are any text, which the inline `name:value` form cannot always hold (a comma, a
+    # colon): they are given as the element's text instead, which Pagefind also indexes as words.
+    marks = "".join(
+        f'<span data-pagefind-filter="{escape(name)}:{escape(value)}"></span>'
+        if name in BUILT_IN_FACETS
+        else f'<span data-pagefind-filter="{escape(name)}">{escape(value)}</span>'
+        for name, value in filters
+    )
     rank = taxonomy.severity_rank(p.severity)
     facts = [
         escape(f"Severity {p.severity} ({severity}). Status {STATUS_TITLES.get(p.status, p.status)}."),
@@ -387,6 +467,10 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         facts.append(escape(f"Trigger {title_of('triggers', p.trigger)}."))
     if p.detection:
         facts.append(escape(f"Detection {title_of('detection', p.detection)}."))
+    for spec in taxonomy.value_fields:  # as the header card shows them, so the header box finds `OPS-123` too
+        value = p.value_of(spec.name)
+        if spec.title and value is not None:
+            facts.append(escape(f"{spec.title} {', '.join(shown_values(value))}."))  # type: ignore[arg-type]
     items = []
     for item in p.action_items:
         state = "overdue" if item.is_overdue(today) else item.status.replace("-", " ")
@@ -399,8 +483,8 @@ def postmortem_document(p: Postmortem, taxonomy: Taxonomy, today, body_html: str
         f'<span data-pagefind-meta="severity:{escape(p.severity)}" data-pagefind-sort="severity:{rank}"></span>'
         f"{marks}"
         f"<p>{escape(p.impact.summary)}</p>"
-        f"<p>{' '.join(facts)}</p>"
         f"{body_html}{actions}"
+        f'<p data-pagefind-ignore data-pagefind-meta="facts">{" ".join(facts)}</p>'
         "</main></body></html>"
     )
 

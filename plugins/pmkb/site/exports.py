@@ -6,9 +6,10 @@ Key order is fixed and output is sorted, so two builds of the same input give by
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from pmkb.core.fields import Field, json_value
 from pmkb.core.model import ActionItem, Postmortem
 from pmkb.core.taxonomy import Taxonomy
 
@@ -35,9 +36,10 @@ def action_item_record(item: ActionItem) -> dict[str, object]:
     }
 
 
-def postmortem_record(p: Postmortem, url: str) -> dict[str, object]:
+def postmortem_record(p: Postmortem, url: str, value_fields: Sequence[Field] = ()) -> dict[str, object]:
+    """A postmortem as JSON: the built-in fields, then each value field (null when the postmortem has none)."""
     t = p.timeline
-    return {
+    record: dict[str, object] = {
         "id": p.id,
         "url": url,
         "path": p.src_uri,
@@ -74,6 +76,10 @@ def postmortem_record(p: Postmortem, url: str) -> dict[str, object]:
         "related": list(p.related),
         "runbooks": list(p.runbooks),
     }
+    for spec in value_fields:
+        value = p.value_of(spec.name)
+        record[spec.name] = None if value is None else json_value(value)  # type: ignore[arg-type]
+    return record
 
 
 def _dump(records: list[dict[str, object]]) -> str:
@@ -85,9 +91,11 @@ def _dump(records: list[dict[str, object]]) -> str:
     )
 
 
-def postmortems_json(postmortems: Iterable[Postmortem], url_of: Callable[[str], str]) -> str:
-    """Every listed postmortem, newest first."""
-    return _dump([postmortem_record(p, url_of(p.src_uri)) for p in postmortems])
+def postmortems_json(
+    postmortems: Iterable[Postmortem], url_of: Callable[[str], str], value_fields: Sequence[Field] = ()
+) -> str:
+    """Every listed postmortem, newest first, with the value fields of `value_fields` (`Taxonomy.value_fields`)."""
+    return _dump([postmortem_record(p, url_of(p.src_uri), value_fields) for p in postmortems])
 
 
 def action_items_json(postmortems: Iterable[Postmortem], url_of: Callable[[str], str], today: date) -> str:

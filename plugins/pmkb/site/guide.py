@@ -1,7 +1,7 @@
 """The "How to write a postmortem" page, generated from the taxonomy in force so that it is never stale.
 
 `build_guide(taxonomy, today)` returns a `GuideView`, which the template `pmkb/guide.html` shows: the taxonomy
-tables, a reference of every front-matter field (walked from `pmkb.core.fields.POSTMORTEM`, like the validator and the
+tables, a reference of every front-matter field (walked from `Taxonomy.front_matter`, like the validator and the
 JSON Schema), the template `pmkb new` writes (rendered by the same function) and the pull-request workflow.
 Views hold raw strings; the template escapes them.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pmkb.core.fields import POSTMORTEM, Field, Kind
+from pmkb.core.fields import Field, Kind
 from pmkb.core.taxonomy import Taxonomy, TaxonomyEntry
 from pmkb.core.template import (
     PLACEHOLDER_SERVICE,
@@ -87,8 +87,10 @@ def _allowed(spec: Field, taxonomy: Taxonomy) -> tuple[str, ...]:
     return taxonomy.slugs(item.taxonomy) if item.taxonomy else item.choices
 
 
-def field_rows(taxonomy: Taxonomy, spec: Field = POSTMORTEM, prefix: str = "", depth: int = 0) -> list[FieldRow]:
-    """Every key of the front matter, parents before their children, in declaration order."""
+def field_rows(taxonomy: Taxonomy, spec: Field | None = None, prefix: str = "", depth: int = 0) -> list[FieldRow]:
+    """Every key of the front matter, parents before their children, in declaration order (the knowledge base's
+    own fields after the built-in ones)."""
+    spec = spec or taxonomy.front_matter
     rows: list[FieldRow] = []
     for child in spec.fields:
         name = f"{prefix}{child.name}"
@@ -104,14 +106,25 @@ def field_rows(taxonomy: Taxonomy, spec: Field = POSTMORTEM, prefix: str = "", d
     return rows
 
 
-def workflow_steps(docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
+def example_severity(taxonomy: Taxonomy) -> str:
+    """A severity for examples: the second most severe (an example of the worst reads alarming), or the only one."""
+    severities = taxonomy.slugs("severities")
+    return severities[1] if len(severities) > 1 else severities[0]
+
+
+def example_cause(taxonomy: Taxonomy) -> str:
+    causes = taxonomy.slugs("causes")
+    return "config-change" if "config-change" in causes else causes[0]
+
+
+def workflow_steps(taxonomy: Taxonomy, docs_dir: str = "postmortems") -> tuple[WorkflowStep, ...]:
     return (
         WorkflowStep(
             "Start a draft",
             f"Write the draft from the template. It goes to {docs_dir}/YYYY/YYYY-MM-DD-<slug>.md with status: draft; "
             "give what you already know as options (see pmkb new --help).",
-            'pmkb new "Checkout fails for EU users after a config push" --severity SEV2 --cause config-change '
-            "--service checkout",
+            f'pmkb new "Checkout fails for EU users after a config push" --severity {example_severity(taxonomy)} '
+            f"--cause {example_cause(taxonomy)} --service checkout",
         ),
         WorkflowStep(
             "Write it up",
@@ -171,6 +184,6 @@ def build_guide(taxonomy: Taxonomy, today: date, docs_dir: str = "postmortems") 
         fields=tuple(field_rows(taxonomy)),
         template=render_postmortem(example, taxonomy),
         template_command=f'pmkb new "{example.title}"',
-        workflow=workflow_steps(docs_dir),
+        workflow=workflow_steps(taxonomy, docs_dir),
         defaults=defaults,
     )

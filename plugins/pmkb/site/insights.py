@@ -68,6 +68,14 @@ def last_quarters(today: date, count: int = QUARTERS_SHOWN) -> tuple[str, ...]:
     return tuple(f"{i // 4} Q{i % 4 + 1}" for i in range(index - count + 1, index + 1))
 
 
+def quarters_with_incidents(dates: Iterable[date], today: date, most: int = QUARTERS_SHOWN) -> tuple[str, ...]:
+    """From the quarter of the first incident to today's, at most the last `most`: a young knowledge base's
+    charts are not years of empty quarters. Today's quarter alone when there is no incident."""
+    index = today.year * 4 + (today.month - 1) // 3
+    first = min((day.year * 4 + (day.month - 1) // 3 for day in dates), default=index)
+    return last_quarters(today, max(1, min(most, index - first + 1)))
+
+
 def _bin(value: float, bins: Sequence[tuple[str, float]]) -> str:
     for label, upper in bins:
         if value < upper:
@@ -165,7 +173,7 @@ def per_quarter(postmortems: Iterable[Postmortem], quarters: Sequence[str]) -> t
 
 
 def trend(slug: str, title: str, postmortems: Sequence[Postmortem], today: date) -> Trend:
-    quarters = last_quarters(today)
+    quarters = quarters_with_incidents((p.date for p in postmortems), today)
     counts, earlier = per_quarter(postmortems, quarters)
     return Trend(
         quarters,
@@ -192,7 +200,7 @@ def _stacked(
 
 def home_insights(listed: Sequence[Postmortem], taxonomy: Taxonomy, today: date) -> HomeInsights:
     """Everything the home page's dashboard shows, for the postmortems the site lists."""
-    quarters = last_quarters(today)
+    quarters = quarters_with_incidents((p.date for p in listed), today)
     _, earlier = per_quarter(listed, quarters)
     cause_titles = {e.slug: e.title for e in taxonomy.causes}
     severity_titles = {e.slug: e.slug for e in taxonomy.severities}

@@ -19,9 +19,11 @@ from pmkb.site.charts import Chart, home_charts, trend_charts
 from pmkb.site.explorer import (
     EXPLORER_SRC,
     EXPLORER_TITLE,
+    FACET_INDEX,
     INCIDENT_INDEX,
     ExplorerView,
     explorer_view,
+    facet_index,
     incident_index,
     indexed_rows,
     is_indexed,
@@ -209,11 +211,14 @@ def build_site(
     directory_urls: bool = True,
     content_folder: str = "postmortems",
     charts: SiteCharts | None = None,
+    views: dict[tuple, PostmortemView] | None = None,
 ) -> Site:
     """All pages and exports for the postmortems a published site lists.
 
     `include_drafts` lists drafts too (plugin option `drafts: true`). Similar incidents are added afterwards
-    (`Site.add_similar`). `charts`: from `site_charts` for the same arguments (made here when not given).
+    (`Site.add_similar`). `charts`: from `site_charts` for the same arguments (made here when not given). `views`:
+    postmortem views kept from an earlier call with the same settings (`mkdocs serve` after a save), by what each
+    is made from; views made here are added to it.
     """
     listed = list(catalog.listed(include_drafts))
     charts = charts if charts is not None else site_charts(catalog, include_drafts=include_drafts)
@@ -229,22 +234,27 @@ def build_site(
     builder = ViewBuilder(catalog.taxonomy, catalog.today, url_of, {p.id for p in listed})
     by_id = catalog.by_id()
     earlier = _earlier_same_cause(listed)
-    postmortem_views = {
-        p.src_uri: builder.postmortem(
-            p,
-            by_id,
-            earlier=earlier.get(p.id, ()),
-            runbook_url=url_of,
-        )
-        for p in catalog.postmortems
-    }
+    postmortem_views: dict[str, PostmortemView] = {}
+    for p in catalog.postmortems:
+        before = earlier.get(p.id, ())
+        # Everything a postmortem's view is made from, for `views`: the same key, the same view.
+        key = (p, tuple((i, by_id.get(i), i in builder.linked_ids) for i in p.related), before)
+        view = views.get(key) if views is not None else None
+        if view is None:
+            view = builder.postmortem(p, by_id, earlier=before, runbook_url=url_of)
+            if views is not None:
+                views[key] = view
+        postmortem_views[p.src_uri] = view
 
     home = _home_view(builder, listed, catalog, charts)
     records = [
         page_record(HOME_SRC, "Home", home, in_nav=True, names_page=False),
         page_record(INCIDENTS_SRC, INCIDENTS_TITLE, _incidents_view(builder, listed), in_nav=True),
-        page_record(ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True),
-        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(), in_nav=True, full_width=True),
+        # Six columns and each item's id#n: the table needs the width of the table of contents more than its two links.
+        page_record(
+            ACTION_ITEMS_SRC, ACTION_ITEMS_TITLE, _action_items_view(builder, listed), in_nav=True, full_width=True
+        ),
+        page_record(EXPLORER_SRC, EXPLORER_TITLE, explorer_view(catalog.taxonomy), in_nav=True, full_width=True),
     ]
     for facet in PAGED_FACETS:
         values = facet_values(facet, listed, catalog.taxonomy)
@@ -275,7 +285,8 @@ def build_site(
 
 
 FEED_NAME = "feed.xml"
-EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FEED_NAME)  # and the explorer's row chunks
+# And the explorer's row chunks.
+EXPORT_NAMES = ("postmortems.json", "action-items.json", INCIDENT_INDEX, FACET_INDEX, FEED_NAME)
 
 
 def export_names(catalog: Catalog, *, include_drafts: bool = False) -> list[str]:
@@ -300,11 +311,12 @@ def export_files(
     listed = list(catalog.listed(include_drafts))
     url_of = partial(page_url, directory_urls=directory_urls)
     return {
-        "postmortems.json": exports.postmortems_json(listed, url_of),
+        "postmortems.json": exports.postmortems_json(listed, url_of, catalog.taxonomy.value_fields),
         "action-items.json": exports.action_items_json(listed, url_of, catalog.today),
         # The explorer's metadata index and its rows' titles: written with the exports (on another core), never a
         # draft.
         INCIDENT_INDEX: incident_index(listed, catalog.taxonomy, catalog.today, url_of),
+        FACET_INDEX: facet_index(listed, catalog.taxonomy),
         FEED_NAME: exports.atom_feed(
             [p for p in listed if p.status == "published"],
             url_of,

@@ -28,7 +28,7 @@ class ReviewItem:
 
 
 def item_ref(row: ActionRow) -> str:
-    return f"{row.postmortem.id}#{row.item.index + 1}"
+    return row.ref
 
 
 def _one_line(text: str) -> str:

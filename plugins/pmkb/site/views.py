@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
+from pmkb.core.fields import Field, link_url, shown_values
 from pmkb.core.files import is_index_page, page_url, stem
 from pmkb.core.model import ActionItem, Postmortem, Timeline, human_duration
 from pmkb.core.taxonomy import Taxonomy
@@ -32,13 +33,19 @@ class Link:
     url: str | None  # None: shown as text (no page to link to)
     hint: str = ""  # a tooltip, e.g. a taxonomy description
     tone: int = 0  # severities: 1 (most severe) .. SEVERITY_TONES, by taxonomy order, so custom slugs get colours
+    external: bool = False  # `url` is an absolute http(s) URL (a field's `link`), not a page of the site
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """One fact of a postmortem's header card: a label and its values (links, or plain text when `url` is None)."""
+
     label: str
     links: tuple[Link, ...]
-    shown_as: str = "links"  # "severity": a coloured chip; "status": a badge; "links": links or plain text
+    shown_as: str = "links"  # "severity": a coloured chip; "status": a badge; "links": links or plain text;
+    # "text": the values' texts, comma-separated
+    modifier: str | None = None  # the CSS modifier of the fact (`pmkb-fact--<modifier>`): None for the label in
+    # lower case, "" for none
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,11 @@ class ActionRow:
     @property
     def status_label(self) -> str:
         return self.item.status.replace("-", " ")
+
+    @property
+    def ref(self) -> str:
+        """`<postmortem id>#<n>` (n from 1): the name `pmkb actions` prints and `pmkb actions set` takes."""
+        return f"{self.postmortem.id}#{self.item.index + 1}"
 
     @property
     def key(self) -> tuple[str, int]:
@@ -162,7 +174,7 @@ def timeline_strip(postmortem: Postmortem) -> TimelineStrip | None:
 @dataclass(frozen=True, slots=True)
 class PostmortemView:
     postmortem: Postmortem
-    facts: tuple[Fact, ...]
+    facts: tuple[Fact, ...]  # the header card's facts, in order: the front matter's, durations, then impact
     durations: tuple[tuple[str, str], ...]  # (label, "4h 17m")
     action_rows: tuple[ActionRow, ...]
     related: tuple[IncidentRow, ...]
@@ -172,6 +184,7 @@ class PostmortemView:
     is_draft: bool
     status_label: str
     timeline: TimelineStrip | None = None
+    tone: int = 0  # the card's colour: its severity's tone
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +368,7 @@ class ViewBuilder:
             Fact("Detection", self.plain("detection", p.detection)),
             Fact("Tags", tuple(map(self.tag_link, p.tags))),
             Fact("Authors", tuple(Link(a, None) for a in p.authors)),
+            *(self.value_fact(spec, p.value_of(spec.name)) for spec in self.taxonomy.value_fields if spec.title),
         )
         t = p.timeline
         durations = tuple(
@@ -366,11 +380,26 @@ class ViewBuilder:
             )
             if value is not None or t.is_unknown("started", moment)  # unknown is shown so, never timed
         )
+        impact = p.impact
+        yes_no = {True: "yes", False: "no"}
+        card = (
+            *(fact for fact in facts if fact.links),
+            *(Fact(label, (Link(value, None),), "text", "duration") for label, value in durations),
+            *(
+                Fact(label, (Link(text, None),), "text", "")
+                for label, text in (
+                    ("Users affected", None if impact.users_affected is None else f"{impact.users_affected:,}"),
+                    ("Customer facing", yes_no.get(impact.customer_facing)),  # type: ignore[arg-type]
+                    ("Data loss", yes_no.get(impact.data_loss)),  # type: ignore[arg-type]
+                )
+                if text is not None
+            ),
+        )
         related = tuple(self.incident_row(by_id[i]) for i in p.related if i in by_id and i in self.linked_ids)
         runbook_url = runbook_url or page_url
         return PostmortemView(
             postmortem=p,
-            facts=tuple(fact for fact in facts if fact.links),
+            facts=card,
             durations=durations,
             action_rows=tuple(self.action_row(item, p) for item in p.action_items),
             related=related,
@@ -380,7 +409,21 @@ class ViewBuilder:
             is_draft=p.is_draft,
             status_label=p.status.replace("-", " "),
             timeline=timeline_strip(p),
+            tone=self.severity_link(p.severity).tone,
         )
+
+    def value_fact(self, spec: Field, value: object) -> Fact:
+        """A value field on the header card: its title, and its values as links to its `link`, or for a facet to
+        the explorer showing the incidents that share the value; else as text."""
+        if value is None:
+            return Fact(spec.title, ())
+        texts = shown_values(value)  # type: ignore[arg-type]  # validated: a FieldValue
+        if spec.link:
+            return Fact(spec.title, tuple(Link(t, link_url(spec.link, t), external=True) for t in texts), modifier="")
+        if spec.facet:
+            explore = (explorer_link(self.url_of, t, **{spec.name: t}) for t in texts)
+            return Fact(spec.title, tuple(Link(e.text, e.url + e.href_suffix) for e in explore), modifier="")
+        return Fact(spec.title, tuple(Link(t, None) for t in texts), "text", "")
 
     def facet_index(self, facet: Facet, values: Sequence[FacetValue]) -> FacetIndexView:
         """A facet's index: each value with its count, the last year's, its median time to resolve and its
@@ -467,18 +510,23 @@ def count_links(counter: Counter, link_of: Callable[[str], Link], order: Iterabl
     return tuple((link_of(slug), counter[slug]) for slug in order if counter[slug])
 
 
+# The id of the template's own "Action items" heading (pmkb.core.template): the tracked items join its section.
+AUTHORED_ACTION_ITEMS = "action-items"
+
+
 @dataclass(frozen=True, slots=True)
 class TocEntry:
     title: str
     id: str
     level: int
     children: tuple[TocEntry, ...] = ()
+    within: str = ""  # the id of an author's heading whose section this joins when the page has one
 
 
 def toc_entries(view: object) -> tuple[TocEntry, ...]:
     """The headings a pmkb template adds to a page, for its table of contents (ids as the templates print them)."""
     if isinstance(view, PostmortemView):
-        entries = [TocEntry("Tracked action items", "tracked-action-items", 2)]
+        entries = [TocEntry("Tracked action items", "tracked-action-items", 2, within=AUTHORED_ACTION_ITEMS)]
         related = tuple(
             TocEntry(title, anchor, 3)
             for title, anchor, present in (

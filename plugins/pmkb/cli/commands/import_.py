@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pmkb.cli.commands import taxonomy_or_report
-from pmkb.cli.commands.new import _default_author
+from pmkb.cli.commands.new import default_author
 from pmkb.cli.project import Project, find_project, today_from_environment
 from pmkb.core.catalog import SourceRef, check_bytes
 from pmkb.core.diagnostics import format_diagnostics
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings(
         taxonomy=taxonomy,
-        default_author=_default_author(project.root),
+        default_author=default_author(project.root),
         today=today_from_environment(),
         pages_folder=project.options.pages[0] if project.options.pages else "runbooks",
         force=args.force,

@@ -84,7 +84,7 @@ def _postmortem_from(args: argparse.Namespace, taxonomy: Taxonomy, project: Proj
         severity=_choice("--severity", args.severity, taxonomy.slugs("severities")) or default_severity(taxonomy),
         cause=_choice("--cause", args.cause, taxonomy.slugs("causes")) or default_cause(taxonomy),
         services=_services(args.service) or (PLACEHOLDER_SERVICE,),
-        authors=_authors(args.author) or (_default_author(project.root),),
+        authors=_authors(args.author) or (default_author(project.root),),
     )
 
 
@@ -153,7 +153,7 @@ def _authors(values: list[str]) -> tuple[str, ...]:
     return tuple(authors)
 
 
-def _default_author(root: Path) -> str:
+def default_author(root: Path) -> str:
     """`git config user.name`, else $USER, else the placeholder author."""
     item = POSTMORTEM.child("authors").item  # type: ignore[union-attr]
     limit = (item.max_length if item is not None else None) or 100

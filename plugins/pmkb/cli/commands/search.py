@@ -58,7 +58,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", nargs="+", metavar="QUERY", help="words and field:value terms (see below)")
     parser.add_argument("--limit", type=_limit, default=10, metavar="N", help="show at most N hits (default: 10)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--facets", action="store_true", help="also count the matches by cause, severity, service")
+    parser.add_argument(
+        "--facets",
+        action="store_true",
+        help="also count the matches by cause, severity, service and this knowledge base's own facet fields",
+    )
     parser.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="highlight in colour (default: auto)"
     )
@@ -151,9 +155,11 @@ def _format_text(hits, color: bool) -> str:
 
 
 def _format_facets(results, color: bool) -> str:
+    from pmkb.core.diagnostics import terminal_line  # values come from files (a knowledge base's own fields too)
+
     title = f"facets over {results.total} match{'es' * (results.total != 1)}:"
     lines = ["", f"{BOLD}{title}{RESET}" if color else title]
     for name, values in (results.facets or {}).items():
-        shown = ", ".join(f"{value} {count}" for value, count in values) or "-"
+        shown = ", ".join(f"{terminal_line(value)} {count}" for value, count in values) or "-"
         lines.append(f"  {name + ':':<10}{shown}")
     return "\n".join(lines) + "\n"
