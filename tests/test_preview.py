@@ -305,9 +305,9 @@ def test_dirty_serve_keeps_every_page_in_the_search_index(served_kb, tmp_path):
         kb.add("2024-05-09-incident-new", date="2024-05-09", title="Freshly added", timeline=timeline("2024-05-09"))
         server.shows("incidents/", "Freshly added")  # a file added: MkDocs' dirty build
         # Pagefind's own count: the fragments of an earlier index in the folder would not show a shrunk index
-        server._wait(lambda: "Pagefind indexed 8 pages" in server.log(), SETTLE_TIMEOUT, "a whole dirty index")
+        server._wait(lambda: "indexed 8 pages" in server.log(), SETTLE_TIMEOUT, "a whole dirty index")
         assert len(search_pages(server.site)) == 8
-        assert "Pagefind indexed 1 pages" not in server.log() and "Pagefind indexed 2 pages" not in server.log()
+        assert "indexed 1 pages" not in server.log() and "indexed 2 pages" not in server.log()
     finally:
         server.stop()
 
