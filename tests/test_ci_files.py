@@ -197,7 +197,7 @@ def test_wheel_holds_templates_assets_taxonomy_scaffold_and_license(wheel):
         "pmkb/core/default_taxonomy.yml",
         "pmkb/mkdocs_plugin/templates/pmkb/postmortem.html",
         "pmkb/mkdocs_plugin/templates/assets/stylesheets/pmkb.css",
-        "pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb-search.js",
+        "pmkb/mkdocs_plugin/templates/assets/javascripts/pmkb/search.js",
         "pmkb/cli/scaffold/postmortems.yml",
         "pmkb/cli/scaffold/mkdocs.yml",
         f"pmkb-{VERSION}.dist-info/licenses/LICENSE",
