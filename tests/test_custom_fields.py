@@ -165,6 +165,7 @@ def _field(line: str) -> str:
         ("{type: text, vals: [a]}", "vals", "unknown key 'vals'; did you mean 'values'?"),
         ("{type: choice}", None, "is a choice: give its values"),
         ("{type: text, pattern: '[a-'}", "pattern", "pattern '[a-' is not a regular expression"),
+        ("{type: text, pattern: 'a{4294967296}'}", "pattern", "is not a regular expression: the repetition"),
         ("{type: text, link: 'https://x.example/'}", "link", "link must be a URL holding {value}"),
         ("{type: text, link: 'javascript:alert({value})'}", "link", "is not an http(s) URL"),
         ("{type: text, link: 'https://{value}.example/'}", "link", "the value may not be part of the link's host"),
@@ -188,7 +189,9 @@ def test_a_declaration_mistake_is_an_error_at_its_line_in_mkdocs_yml(kb, declara
     assert text.endswith(f"[fields.team.{key}]" if key else "[fields.team]")
 
 
-@pytest.mark.parametrize("name", ["severity", "services", "owner", "year", "url", "Region", "2fa", "a-b"])
+@pytest.mark.parametrize(
+    "name", ["severity", "services", "owner", "year", "url", "constructor", "Region", "2fa", "a-b"]
+)
 def test_names_that_clash_or_cannot_be_a_search_field_are_refused(kb, name):
     kb.set_config({"fields": {name: {"type": "text"}}})
     result = kb.cli("lint")

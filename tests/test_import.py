@@ -577,3 +577,17 @@ def test_a_short_real_report_with_empty_sections_is_still_a_report(kb, tmp_path)
     )
     [record], result = imported(kb, source)
     assert result.returncode == 0 and record["skipped"] is None and record["path"], result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_imported_and_the_rest_of_the_folder_too(kb, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    source = (FIXTURES / "confluence-export.html").read_bytes()
+    (folder / "a-first.html").write_bytes(source)
+    with open(os.fsencode(folder) + b"/b-bad\xffname.html", "wb") as bad:
+        bad.write(source.replace(b"<title>", b"<title>Other "))
+    (folder / "c-last.html").write_bytes(source.replace(b"<title>", b"<title>Third "))
+    records, result = imported(kb, folder)
+    assert result.returncode == 0, result.stderr
+    assert len(records) == 3 and all(record.get("path") for record in records), records
+    assert any("b-bad\ufffdname.html" in json.dumps(record, ensure_ascii=False) for record in records)

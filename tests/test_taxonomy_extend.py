@@ -101,3 +101,13 @@ def test_guide_and_new_examples_use_the_taxonomy_in_force(kb):
     assert words == ["--severity", "P1", "--cause", "bug", "--service", "checkout"]
     result = kb.cli("new", "Checkout fails for EU users after a config push", *words)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_taxonomy_file_that_links_to_itself_is_one_line(kb):
+    kb.set_config({"taxonomy": "taxonomy.yml"})
+    (kb.root / "taxonomy.yml").symlink_to("taxonomy.yml")
+    for command in ("taxonomy", "lint"):
+        result = kb.cli(command)
+        assert result.returncode == 1, (command, result.stderr)
+        said = result.stdout + result.stderr
+        assert "Traceback" not in said and "cannot read taxonomy file 'taxonomy.yml'" in said

@@ -42,11 +42,13 @@ TEXT_MAX_LENGTH = 500
 WORD_MAX_LENGTH = 100
 # Names that already mean something to pmkb besides the front matter's keys: `pmkb search` fields, keys of
 # postmortems.json, the explorer's URL parameters and columns, and the search index's own fields. A field of
-# one of these names would be shadowed somewhere, so it is refused.
+# one of these names would be shadowed somewhere, so it is refused. `constructor` is every JavaScript object's own
+# key: the explorer keeps its filters in a plain object by field name.
 OTHER_NAMES = frozenset(
     {
-        "actions", "body", "contributing", "date", "durations", "id", "keywords", "meta", "open", "overdue",
-        "owner", "page", "path", "q", "service", "severity_rank", "sort", "summary", "tag", "title", "url", "year",
+        "actions", "body", "constructor", "contributing", "date", "durations", "id", "keywords", "meta", "open",
+        "overdue", "owner", "page", "path", "q", "service", "severity_rank", "sort", "summary", "tag", "title", "url",
+        "year",
     }
 )  # fmt: skip
 RESERVED_NAMES = POSTMORTEM.names | OTHER_NAMES
@@ -215,7 +217,7 @@ def _pattern(reader: _Reader, name: str, declaration: dict, kind: Kind | None, v
         return None
     try:
         re.compile(pattern)
-    except re.error as error:
+    except (re.error, OverflowError, RecursionError) as error:  # a huge repeat count, or deep nesting
         message = f"field '{name}': pattern '{shown(pattern)}' is not a regular expression: {error}"
         reader.error(f"{name}.pattern", message)
         return None

@@ -181,12 +181,13 @@ def load_taxonomy(
     if not isinstance(option, str):
         message = "plugin option 'taxonomy' must be a path to a YAML file or a mapping"
         return base, [Diagnostic.at(config_name, Position(1, 1), Level.ERROR, "taxonomy", message)], None
-    file = (project_dir / option).resolve()
+    file = project_dir / option
     shown = option
     try:
+        file = file.resolve()  # a symlink loop raises RuntimeError here on Python 3.11, OSError later
         raw = file.read_bytes()
-    except OSError as error:
-        message = f"cannot read taxonomy file '{option}': {error.strerror or error}"
+    except (OSError, RuntimeError) as error:
+        message = f"cannot read taxonomy file '{option}': {getattr(error, 'strerror', None) or error}"
         return base, [Diagnostic.at(config_name, Position(1, 1), Level.ERROR, "taxonomy", message)], file
     try:
         text = raw.decode("utf-8-sig")

@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             failed |= _report(_failure(entry), args.json)
             continue
         name, path = entry
+        # A file name that is not UTF-8 is read through `path`; the draft names it with U+FFFD where it is not.
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         source = reading.read(name, path)
         if isinstance(source, Failure):
             failed |= _report(_failure(source), args.json)
